@@ -1,0 +1,109 @@
+"""One grading pipeline behind every front door: the CLI, batch, LMS runners and Dask workers.
+
+`Grader.open()` pays the fixed costs once: torch, the fork server (forked before any solution is
+imported, so it holds no secret), the pack, and the references. `grade_bytes` is thread-safe and
+costs one forked child per submission.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from grader.checks import Evidence
+from grader.config import Settings, find_config, load_settings
+from grader.grade import grade_exercise
+from grader.model import CellRun, Report
+from grader.pack import Pack, load_pack
+from grader.plan import References, probes_for
+from grader.static import SourceIndex
+from grader.submission import Submission, parse_submission, read_submission
+
+
+class Grader:
+    """A loaded pack, its references and a warm fork server."""
+
+    def __init__(self, settings: Settings, *, jobs: int = 1):
+        import torch  # noqa: F401 - imported once here, before the fork server starts
+
+        from grader.forkserver import ForkServer
+        from grader.runner import Runner
+
+        self.settings = settings
+        self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
+                                    select=list(settings.select) or None, weights=settings.points)
+        self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
+        self.runner = Runner(self.server, settings.limits, slots=max(1, jobs))
+        self.references = References(self.pack)
+
+    @classmethod
+    def open(cls, config: str | None = None, overrides: dict[str, Any] | None = None,
+             *, jobs: int = 1) -> "Grader":
+        return cls(load_settings(find_config(config), overrides), jobs=jobs)
+
+    @property
+    def pack_hash(self) -> str:
+        return self.pack.hash
+
+    @property
+    def exercise_ids(self) -> list[str]:
+        return [e.id for e in self.pack.exercises]
+
+    def warm(self) -> None:
+        """Compute every reference now (a batch pays this once, not per submission)."""
+        self.references.warm()
+
+    def grade_file(self, path: str | Path, student: str = "", *, public_only: bool = False) -> Report:
+        return self.grade(read_submission(Path(path)), student, public_only=public_only)
+
+    def grade_bytes(self, name: str, data: bytes, student: str = "", *, public_only: bool = False) -> Report:
+        return self.grade(parse_submission(name, data), student, public_only=public_only)
+
+    def grade(self, submission: Submission, student: str = "", *, public_only: bool = False) -> Report:
+        started = time.perf_counter()
+        student = student or submission.student
+        run = self.runner.run(self._job(submission, student, public_only))
+        evidence = Evidence(run=run, source=SourceIndex(submission.cells),
+                            references=self.references, student=student)
+        exercises = tuple(grade_exercise(e, evidence, submission.cells, public_only=public_only,
+                                         detail=self.settings.detail)
+                          for e in self.pack.exercises)
+        cells = tuple(_cell_run(record) for _, record in sorted(run.cells.items()))
+        notes = tuple(f"cell {c.index}: {c.note}" for c in submission.cells if c.note)
+        return Report(
+            submission=submission.name, student=student,
+            score=round(sum(e.score for e in exercises), 4), max_score=self.pack.max_score,
+            exercises=exercises, cells=cells, output=run.output, isolation=run.isolation,
+            pack_hash=self.pack.hash, submission_hash=submission.sha256,
+            seconds=time.perf_counter() - started, notes=notes)
+
+    def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
+        probes = [p.to_job() for e in self.pack.exercises for p in probes_for(e, public_only=public_only)]
+        return {
+            "cells": [{"index": c.index, "code": c.code, "first_line": c.first_line}
+                      for c in submission.cells],
+            "probes": probes, "student": student,
+            "stub_modules": list(self.settings.stub_modules),
+            "render_png": any(c.kind == "figure" for e in self.pack.exercises for c in e.checks),
+            "limits": self.settings.limits.to_dict(),
+        }
+
+    def close(self) -> None:
+        self.server.close()
+
+    def __enter__(self) -> "Grader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _cell_run(record: dict[str, Any]) -> CellRun:
+    error = record.get("error") or {}
+    status = record.get("status", "error")
+    if status == "died":
+        return CellRun(index=record["index"], status="died", error_type=record.get("reason", ""),
+                       message=record.get("detail", ""))
+    return CellRun(index=record["index"], status=status, error_type=str(error.get("type", "")),
+                   message=str(error.get("message", ""))[:500], line=int(error.get("line") or 0),
+                   source_line=str(error.get("source_line", ""))[:200])

@@ -1,0 +1,261 @@
+"""`python -m grader batch`: grade a class's submissions in parallel, resumably.
+
+Student code runs in the engine's sandboxed children, so the threads here only wait on them.
+The gradebook is written from the main thread alone, one transaction per finished submission,
+which is what makes Ctrl-C and kill -9 cost nothing already graded. Results are keyed by student
+and every output is written in student order, so neither --jobs nor completion order shows.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import shlex
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from tqdm import tqdm
+
+from grader.discover import Discovery, Submission, discover
+from grader.feedback import points, to_html, to_markdown
+from grader.gradebook import Gradebook
+from grader.model import Report
+from grader.summary import write_summary
+
+GradeFn = Callable[[str, bytes, str], Report]
+GRADED_STATUSES = ("passed", "partial", "failed")
+
+
+@dataclass
+class BatchResult:
+    """What a batch run did. `reports` has every discovered student with a report, old or new;
+    `graded` the students graded now, `reused` those taken from the gradebook, `failures` why
+    the grader could not grade the others."""
+
+    discovery: Discovery
+    out: Path
+    reports: dict[str, Report] = field(default_factory=dict)
+    graded: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+def could_not_grade(report: Report) -> str:
+    """Why the grader could not grade this report, or "" when it did.
+
+    A report counts as not graded when it has no exercises, or when nothing in it was graded
+    (every exercise "error" or "missing") and its notes say why. Such a report is recorded but
+    graded again by the next run, and its scores stay blank in grades.csv.
+    """
+    if not report.exercises:
+        return "; ".join(report.notes) or "the report has no exercises"
+    if report.notes and not any(e.status in GRADED_STATUSES for e in report.exercises):
+        return "; ".join(report.notes)
+    return ""
+
+
+def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn, pack_hash: str,
+              exercise_ids: Sequence[str] = (), progress: bool = True) -> BatchResult:
+    """Grade what `root` holds into `out`; `exercise_ids` fixes the CSV's column order."""
+    out.mkdir(parents=True, exist_ok=True)
+    discovery = discover(root)
+    for problem in discovery.problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    result = BatchResult(discovery, out)
+    with Gradebook(out / "gradebook.sqlite") as gradebook:
+        todo = []
+        for sub in discovery.submissions:
+            stored = None if regrade else gradebook.lookup(sub.student, sub.sha256, pack_hash)
+            if stored is not None and not could_not_grade(stored):
+                result.reports[sub.student] = stored
+                result.reused.append(sub.student)
+            else:
+                todo.append(sub)
+        if result.reused:
+            print(f"{len(result.reused)} already in the gradebook, not graded again "
+                  "(--regrade grades them again)", file=sys.stderr)
+        result.interrupted = _grade_all(todo, gradebook, grade, pack_hash, jobs, progress, result)
+    _write_problems(result)
+    if not result.interrupted:
+        _write_outputs(result, exercise_ids)
+    return result
+
+
+def _grade_all(todo: list[Submission], gradebook: Gradebook, grade: GradeFn, pack_hash: str,
+               jobs: int, progress: bool, result: BatchResult) -> bool:
+    """Grade `todo` on `jobs` threads, recording each as it finishes; True when interrupted."""
+    bar = tqdm(total=len(todo), unit="sub", desc="grading", file=sys.stderr,
+               disable=None if progress else True, dynamic_ncols=True)
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+    futures = {pool.submit(_grade_one, grade, sub, pack_hash): sub for sub in todo}
+    collected: set[Future[Report]] = set()
+    try:
+        for future in as_completed(futures):
+            _collect(futures[future], future, gradebook, result)
+            collected.add(future)
+            bar.update()
+    except KeyboardInterrupt:
+        # Queued submissions are dropped and those already finished are still recorded; running
+        # ones finish in their threads unrecorded, and the next run grades them again.
+        pool.shutdown(wait=False, cancel_futures=True)
+        for future, sub in futures.items():
+            if future not in collected and future.done() and not future.cancelled():
+                _collect(sub, future, gradebook, result)
+        return True
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        bar.close()
+    return False
+
+
+def _grade_one(grade: GradeFn, sub: Submission, pack_hash: str) -> Report:
+    data = sub.load()
+    report = grade(sub.path, data, sub.student)
+    # The gradebook's key is what discovery hashed: the raw bytes, the student, the pack.
+    return replace(report, student=sub.student, submission_hash=hashlib.sha256(data).hexdigest(),
+                   pack_hash=pack_hash)
+
+
+def _collect(sub: Submission, future: Future[Report], gradebook: Gradebook, result: BatchResult) -> None:
+    try:
+        report = future.result()
+    except Exception as err:  # the engine's bug or a vanished file: shown, not recorded, retried
+        result.failures[sub.student] = f"{type(err).__name__}: {err}"
+        tqdm.write(f"could not grade {sub.path}: {type(err).__name__}: {err}", file=sys.stderr)
+        return
+    gradebook.record(report)
+    result.reports[sub.student] = report
+    reason = could_not_grade(report)
+    if reason:
+        result.failures[sub.student] = reason
+        tqdm.write(f"could not grade {sub.path}: {reason}", file=sys.stderr)
+    else:
+        result.graded.append(sub.student)
+
+
+def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> None:
+    """grades.csv, reports/, feedback/ and summary.html for every discovered submission."""
+    out = result.out
+    ids = list(exercise_ids) or list(dict.fromkeys(
+        e.id for r in result.reports.values() for e in r.exercises))
+    students = [sub.student for sub in result.discovery.submissions]
+    _write_csv(out / "grades.csv", students, ids, result)
+    for folder in ("reports", "feedback"):
+        (out / folder).mkdir(exist_ok=True)
+    for student, report in sorted(result.reports.items()):
+        name = _file_name(student)
+        (out / "reports" / f"{name}.json").write_text(
+            json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (out / "feedback" / f"{name}.md").write_text(to_markdown(report), encoding="utf-8")
+        (out / "feedback" / f"{name}.html").write_text(to_html(report), encoding="utf-8")
+    write_summary([r for s, r in sorted(result.reports.items()) if s not in result.failures], out)
+
+
+def _write_csv(path: Path, students: list[str], ids: list[str], result: BatchResult) -> None:
+    # Blank cells, never zeros, for a submission the grader could not grade: a TA who uploads
+    # the CSV must not give a student 0 for the grader's failure.
+    tmp = path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", *ids, "total"])
+        for student in students:
+            report = result.reports.get(student)
+            if report is None or student in result.failures:
+                writer.writerow([_csv_safe(student), *[""] * len(ids), ""])
+                continue
+            scores = {e.id: points(e.score) for e in report.exercises}
+            writer.writerow([_csv_safe(student), *[scores.get(i, "") for i in ids], points(report.score)])
+    os.replace(tmp, path)
+
+
+def _write_problems(result: BatchResult) -> None:
+    lines = [str(p) for p in result.discovery.problems]
+    paths = {sub.student: sub.path for sub in result.discovery.submissions}
+    lines += [f"{paths[s]}: could not grade: {why}" for s, why in sorted(result.failures.items())]
+    (result.out / "problems.txt").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def _csv_safe(text: str) -> str:
+    # A spreadsheet runs a cell that starts with one of these as a formula.
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
+def _file_name(student: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "._-@" else "_" for c in student).lstrip(".")
+    if safe == student and safe:
+        return safe
+    return f"{safe or 'student'}-{hashlib.sha256(student.encode()).hexdigest()[:8]}"
+
+
+def _default_out(root: Path) -> Path:
+    """`class/` and `class.zip` both grade into `class-graded/` beside them."""
+    root = root.resolve()
+    return root.with_name(f"{root.stem if root.is_file() else root.name}-graded")
+
+
+def add_batch_arguments(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "batch", help="grade a folder or .zip of a class's submissions",
+        description="Grade every submission in SUBMISSIONS (a flat folder, a folder per student, "
+                    "nbgrader's submitted/, a Canvas download, or a .zip of one) and write "
+                    "grades.csv, feedback and summary.html. Re-run the same command to resume.")
+    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=_cores(),
+                        help="submissions graded at once (default: the number of cores)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: SUBMISSIONS-graded beside SUBMISSIONS)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade again what the gradebook already has for the same content and pack")
+    return parser
+
+
+def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any]) -> int:
+    """0: all graded; 1: graded, with problems (see problems.txt); 2: usage; 130: interrupted."""
+    root: Path = args.submissions
+    out: Path = args.out or _default_out(root)
+    if not root.exists():
+        print(f"grader batch: {root}: no such file or folder", file=sys.stderr)
+        return 2
+    if root.is_dir() and out.resolve().is_relative_to(root.resolve()):
+        print(f"grader batch: --out {out} is inside {root}; the next run would grade its own output",
+              file=sys.stderr)
+        return 2
+    # Without --regrade: resuming a --regrade run must not grade again what it already did.
+    resume = f"python -m grader batch {shlex.quote(str(root))} --out {shlex.quote(str(out))}"
+    grader = grader_factory()
+    try:
+        result = run_batch(root, out, jobs=args.jobs, regrade=args.regrade, grade=grader.grade_bytes,
+                           pack_hash=grader.pack_hash, exercise_ids=grader.exercise_ids)
+    except KeyboardInterrupt:
+        result = None
+    finally:
+        grader.close()
+    if result is None or result.interrupted:
+        print(f"\nInterrupted. Every submission graded so far is saved in {out / 'gradebook.sqlite'}; "
+              f"run `{resume}` to grade the rest and write grades.csv.", file=sys.stderr)
+        return 130
+    total = len(result.discovery.submissions)
+    print(f"{total} submissions: {len(result.graded)} graded now, {len(result.reused)} already graded, "
+          f"{len(result.failures)} could not be graded; {len(result.discovery.problems)} problems.\n"
+          f"Wrote {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'summary.html'}.")
+    if result.failures or result.discovery.problems:
+        print(f"See {out / 'problems.txt'}.")
+        return 1
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,0 +1,114 @@
+"""The diagnosis codes as data: what each means for a student, and which errors map to which.
+
+Codes are stable (LMS exports and statistics key on them); the messages are for people and end
+with what to do. An exercise's own error rules and `like` hints take precedence over these.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MESSAGES: dict[str, str] = {
+    "not-defined": "`{name}` is not defined.{suggestion} Define a function named exactly `{name}`.",
+    "cell-error": "`{name}` comes from {cell}, which raised {error}, so it was never defined. Fix "
+                  "that cell; the cells after it still ran.",
+    "syntax-error": "{cell} does not parse ({error}), so `{name}` was never defined.",
+    "typographic-characters": "{cell} contains {character} at line {line}: `{source_line}`. It "
+                              "comes from a Chinese input method or a web page; Python only "
+                              "accepts ASCII punctuation, so type `{ascii}` instead.",
+    "int-dtype": "Only floating-point tensors can require gradients, and this one holds integers "
+                 "(as torch.arange(4) does). Create it with floats: torch.arange(4.0) or x.float().",
+    "non-scalar-backward": "backward() was called on a tensor with more than one element and no "
+                           "gradient argument. Reduce it first, y.sum().backward(), or pass "
+                           "y.backward(gradient=v) with v of y's shape.",
+    "retain-graph": "The graph was freed by the first backward() and then used again. Pass "
+                    "retain_graph=True to every backward() but the last on the same graph.",
+    "create-graph": "A higher derivative needs a graph for the first derivative: pass "
+                    "create_graph=True to the first torch.autograd.grad (or backward) call.",
+    "no-grad-tracking": "The result does not depend on the input through autograd (a .grad that "
+                        "is None, or nothing requires grad). Call x.requires_grad_(True) before "
+                        "computing y from x, then backward().",
+    "grad-accumulation": "Gradients accumulate in x.grad: the second result still holds the first "
+                         "gradient. Call x.grad.zero_() between the two backward calls.",
+    "grad-aliasing": "The first gradient changed after you took it: x.grad is one tensor that "
+                     "zero_() and later backward calls modify in place. Return x.grad.clone().",
+    "ignored-gradient-arg": "This is the gradient for an all-ones gradient argument: the v you "
+                            "were given was ignored. Call y.backward(gradient=v).",
+    "transposed": "The result is the transpose of the expected one: row i must hold the gradient "
+                  "of output i, so the shape is (outputs × inputs).",
+    "no-detach": "The result includes the gradient through the part that should be detached: "
+                 "u = y.detach() makes u a constant, so d(u·x)/dx is u.",
+    "missing-no-grad": "The result includes the gradient of the part that should be computed "
+                       "under `with torch.no_grad():`.",
+    "first-derivative": "This is the first derivative; the second was asked. Differentiate the "
+                        "first derivative again (build it with create_graph=True).",
+    "hessian-diagonal": "Only the diagonal of the Hessian is right: row i is the gradient of the "
+                        "i-th component of the gradient, not of their sum.",
+    "dot-2d": "torch.dot only takes 1-D tensors. For matrices use x @ t (or torch.mm(x, t)).",
+    "shape-mismatch": "The result has the wrong shape; shapes are never coerced.",
+    "dtype-mismatch": "The result has the wrong dtype.",
+    "forbidden-call": "This exercise rules out {call}.",
+    "autograd-not-used": "The answer was computed without autograd: no backward() or "
+                         "torch.autograd.grad call ran. This exercise asks for autograd.",
+    "not-a-leaf": "The returned tensor is not a leaf (it has a grad_fn). Detach it and turn "
+                  "tracking on: t.detach().requires_grad_(True).",
+    "no-error-raised": "The call returned normally, but this exercise expects it to raise {expected}.",
+    "wrong-error": "The call raised {got}, but {expected} was expected.",
+    "no-control-flow": "`{name}` has no `while` or `if`: the exercise asks for control flow that "
+                       "depends on the input.",
+    "gradcheck-failed": "Autograd's gradient of `{name}` disagrees with finite differences.",
+    "no-figure": "No matplotlib figure was drawn.",
+    "curve-mismatch": "A figure was drawn, but no single figure shows every curve asked for.",
+    "function-raised": "The function raised {error}.",
+    "timeout": "The code {detail}.",
+    "memory-limit": "The code ran out of its memory limit ({detail}).",
+    "crashed": "The process running the code died: {detail}.",
+    "mismatch": "The values differ from the expected ones.",
+}
+
+# (regex over "Type: message", code), tried in order; the first match wins.
+ERROR_TABLE: tuple[tuple[str, str], ...] = (
+    (r"^ForbiddenCall:", "forbidden-call"),
+    (r"^Deadline:", "timeout"),
+    (r"^MemoryError|can't allocate memory|DefaultCPUAllocator", "memory-limit"),
+    (r"floating point.*can require gradients", "int-dtype"),
+    (r"grad can be implicitly created only for (real )?scalar outputs", "non-scalar-backward"),
+    (r"backward through the graph a second time", "retain-graph"),
+    (r"1D tensors expected", "dot-2d"),
+    (r"does not require grad and does not have a grad_fn", "no-grad-tracking"),
+    (r"One of the differentiated Tensors appears to not have been used in the graph", "no-grad-tracking"),
+)
+
+ASCII_FOR = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\uff1a": ":",
+             "\uff0c": ",", "\uff08": "(", "\uff09": ")", "\uff1b": ";", "\u3002": ".",
+             "\uff1d": "=", "\u3000": " "}
+
+
+def message(code: str, **fields: Any) -> str:
+    """The default message of a code with its blanks filled (missing blanks stay readable)."""
+    template = MESSAGES.get(code, code)
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError):
+        return re.sub(r"\{(\w+)\}", lambda m: str(fields.get(m.group(1), "?")), template)
+
+
+def code_for_error(error: dict[str, Any], rules: tuple = ()) -> tuple[str, str]:
+    """(code, hint) for an error the child reported; exercise rules override the table."""
+    text = f"{error.get('type', '')}: {error.get('message', '')}"
+    for rule in rules:
+        if re.search(rule.match, text):
+            return rule.code, rule.hint
+    for pattern, code in ERROR_TABLE:
+        if re.search(pattern, text):
+            return code, ""
+    return "function-raised", ""
+
+
+def describe_error(error: dict[str, Any]) -> str:
+    """`RuntimeError: … (cell 4, line 3: y.backward())`: the error and the student's own line."""
+    text = f"{error.get('type', 'Error')}: {str(error.get('message', '')).strip()}"
+    text = text if len(text) <= 300 else text[:297] + "…"
+    if error.get("cell"):
+        text += f" (cell {error['cell']}, line {error.get('line', '?')}: {error.get('source_line', '')})"
+    return text

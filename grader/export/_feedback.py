@@ -1,0 +1,104 @@
+"""Pieces every exporter shares: capped text, diagnosis lines, numbers a platform accepts.
+
+Student code decides how long an error message is and what characters it holds, so every string
+bound for a platform passes through `cap`; hidden-case diagnoses are told apart here, once.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Iterable
+
+from grader.model import Diagnosis, ExerciseResult, Report
+
+
+def cap(text: str, limit: int, *, keep: str = "head") -> str:
+    """At most `limit` characters, saying how much was cut: a silent cut reads as the whole story.
+
+    `keep="tail"` keeps the end instead, where a traceback says what finally went wrong.
+    """
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from decoded bytes
+    if len(text) <= limit:
+        return text
+    mark = f"\n… [{len(text)} characters, cut to fit]\n"
+    if len(mark) >= limit:
+        return text[:limit] if keep == "head" else text[len(text) - limit:]
+    kept = limit - len(mark)
+    return text[:kept] + mark if keep == "head" else mark + text[len(text) - kept:]
+
+
+def budgets(lengths: list[int], per_item: int, total: int) -> list[int]:
+    """Per-item caps that keep the sum within `total`: short texts keep all they have and the
+    long ones share what is left, so one runaway output does not starve its neighbours."""
+    caps = [0] * len(lengths)
+    left = total
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    for rank, i in enumerate(order):
+        caps[i] = max(0, min(lengths[i], per_item, left // (len(lengths) - rank)))
+        left -= caps[i]
+    return caps
+
+
+def points(value: float) -> float:
+    """A score JSON can carry (no NaN or infinity) without float noise such as 1.9999999999."""
+    return round(float(value), 5) + 0.0 if math.isfinite(value) else 0.0
+
+
+def number(value: float) -> str:
+    """A score for a CSV cell or a message: `9.5`, `10`, never `1e+01` or `9.500000001`."""
+    text = f"{points(value):.4f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def split_hidden(diagnoses: Iterable[Diagnosis]) -> tuple[list[Diagnosis], list[Diagnosis]]:
+    """(visible, hidden): a hidden case's inputs and expected values never reach a student early."""
+    visible: list[Diagnosis] = []
+    hidden: list[Diagnosis] = []
+    for d in diagnoses:
+        (hidden if d.hidden else visible).append(d)
+    return visible, hidden
+
+
+def diagnosis_line(d: Diagnosis) -> str:
+    """One plain-text line: the code first, since programs and TAs scan for it."""
+    where = ", ".join(p for p in (f"case {d.case}" if d.case else "",
+                                  f"check {d.check}" if d.check else "") if p)
+    return f"[{d.code}] {d.message}" + (f" ({where})" if where else "")
+
+
+def hidden_line(d: Diagnosis) -> str:
+    """A hidden case's diagnosis with only its code: its message may quote the hidden values."""
+    return f"[{d.code}] in a hidden case (details are not shown)"
+
+
+def codes(exercise: ExerciseResult) -> list[str]:
+    """The exercise's diagnosis codes, each once, in the order they were found."""
+    return list(dict.fromkeys(d.code for d in exercise.diagnoses))
+
+
+def exercise_name(exercise: ExerciseResult) -> str:
+    """`id: title`, or the id alone when the title adds nothing."""
+    title = exercise.title.strip()
+    return exercise.id if not title or title == exercise.id else f"{exercise.id}: {title}"
+
+
+def summary_lines(report: Report) -> list[str]:
+    """What concerns the whole submission: the total, the engine's notes, cells that raised.
+
+    Report.output is left out on purpose: it may hold what the student's code printed while the
+    grader called it on hidden inputs.
+    """
+    name = report.submission or "submission"
+    lines = [f"{name}: {number(report.score)} / {number(report.max_score)} points"]
+    lines += [f"Note: {note}" for note in report.notes]
+    for cell in report.cells:
+        if cell.error_type:
+            at = f", line {cell.line}" if cell.line else ""
+            lines.append(f"Cell {cell.index}{at} raised {cell.error_type}: {cell.message}")
+    return lines
+
+
+def dumps(data: Any) -> str:
+    """The one JSON serialisation: ASCII-only, so no writer's locale can corrupt it, and sizes
+    measured on it (PrairieLearn's 1 MB) are the sizes written."""
+    return json.dumps(data, indent=2, ensure_ascii=True, allow_nan=False) + "\n"

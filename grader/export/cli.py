@@ -1,0 +1,129 @@
+"""The `export` and `gradescope` subcommands of `python -m grader`.
+
+`export_command(argv)` / `gradescope_command(argv)` take the arguments after the subcommand's
+name; a CLI with its own parser can instead add the subcommands with `add_export_arguments` /
+`add_gradescope_arguments` and call `run_export(args)` / `run_gradescope(args)`. Exit status:
+0 done (warnings on stderr), 2 nothing could be written.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from grader.export import canvas, moodle
+from grader.export._csv import Export
+from grader.export.gradescope_build import build_zip
+from grader.model import Report, report_from_dict
+
+
+def export_command(argv: list[str]) -> int:
+    return run_export(_parser(add_export_arguments).parse_args(["export", *argv]))
+
+
+def gradescope_command(argv: list[str]) -> int:
+    return run_gradescope(_parser(add_gradescope_arguments).parse_args(["gradescope", *argv]))
+
+
+def add_export_arguments(subparsers: argparse._SubParsersAction) -> None:
+    export = subparsers.add_parser("export", help="gradebook CSV from a batch output folder")
+    lms = export.add_subparsers(dest="lms", required=True, metavar="{canvas,moodle}")
+    batch_help = "the batch command's output folder (its reports/*.json)"
+    out_help = "file to write (default: standard output)"
+
+    c = lms.add_parser("canvas", help="CSV for Canvas: Grades → Import")
+    c.add_argument("--batch", type=Path, required=True, help=batch_help)
+    c.add_argument("--roster", type=Path, required=True,
+                   help="the course's gradebook CSV, exported from Canvas (Grades → Export)")
+    c.add_argument("--assignment", help="the assignment's title in Canvas (default: the "
+                                        "roster's only `Title (id)` column)")
+    c.add_argument("--out", type=Path, help=out_help)
+
+    m = lms.add_parser("moodle", help="CSV for Moodle: Grades → Import → CSV file")
+    m.add_argument("--batch", type=Path, required=True, help=batch_help)
+    m.add_argument("--id-field", choices=sorted(moodle.ID_FIELDS), default="email",
+                   help="what identifies a student in Moodle (default: email)")
+    m.add_argument("--roster", type=Path, help="a Moodle grade export or user download, to "
+                                               "check and translate student identifiers")
+    m.add_argument("--item", default="Autograder", help="the grade column's name")
+    m.add_argument("--out", type=Path, help=out_help)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    try:
+        reports, warnings = load_batch(args.batch)
+        if args.lms == "canvas":
+            title = args.assignment or _only_assignment(args.roster)
+            result = canvas.render(reports, args.roster, title)
+        else:
+            result = moodle.render(reports, args.id_field, args.roster, item=args.item)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _write(Export(result.text, tuple(warnings) + result.warnings), args.out)
+    return 0
+
+
+def add_gradescope_arguments(subparsers: argparse._SubParsersAction) -> None:
+    gradescope = subparsers.add_parser("gradescope", help="Gradescope autograder tools")
+    actions = gradescope.add_subparsers(dest="gradescope_action", required=True,
+                                        metavar="{build}")
+    build = actions.add_parser("build", help="write autograder.zip for this checkout")
+    build.add_argument("--out", type=Path, default=Path("autograder.zip"))
+    build.add_argument("--torch-version", default="2.13.0")
+
+
+def run_gradescope(args: argparse.Namespace) -> int:
+    root = Path(__file__).resolve().parents[2]  # the checkout holding grader/ and the pack
+    try:
+        path = build_zip(root, args.out, torch_version=args.torch_version)
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}: upload it under Configure Autograder → Zip file upload")
+    return 0
+
+
+def load_batch(folder: Path) -> tuple[list[Report], list[str]]:
+    """The reports under `folder/reports/` (a file's stem names a report without a student)."""
+    paths = sorted((folder / "reports").glob("*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no reports in {folder / 'reports'}: run the batch command first")
+    reports: list[Report] = []
+    warnings: list[str] = []
+    for path in paths:
+        try:
+            report = report_from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as error:
+            warnings.append(f"{path}: not a report ({error!r}): skipped")
+            continue
+        if not report.student:
+            report = dataclasses.replace(report, student=path.stem)
+        reports.append(report)
+    return reports, warnings
+
+
+def _parser(add: Callable[[argparse._SubParsersAction], None]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m grader")
+    add(parser.add_subparsers(required=True))
+    return parser
+
+
+def _only_assignment(roster: Path) -> str:
+    columns = canvas.assignment_columns(roster)
+    if len(columns) != 1:
+        raise ValueError(f"{roster} has {len(columns)} assignment columns "
+                         f"({', '.join(columns) or 'none'}): pass --assignment")
+    return columns[0]
+
+
+def _write(result: Export, out: Path | None) -> None:
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if out is None:
+        sys.stdout.write(result.text)
+    else:
+        out.write_text(result.text, encoding="utf-8", newline="")

@@ -1,0 +1,60 @@
+"""PrairieLearn's external-grader `results.json` (docs/externalGrading.md) from a Report.
+
+PrairieLearn rejects a results.json of 1 MB or more outright (issue #1153), shows `message` and
+`output` as preformatted text (no Markdown), and has no per-test visibility: a hidden case's
+diagnosis therefore shows its code only. Every test carries `points` and `max_points`, because
+one test without them switches the points display off for all.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, hidden_line,
+                                     points, split_hidden, summary_lines)
+from grader.model import ExerciseResult, Report
+
+SIZE_LIMIT = 1_000_000
+OUTPUT_CAP = 20_000
+
+
+def render(report: Report) -> dict[str, Any]:
+    """The results.json object, its serialised size under SIZE_LIMIT bytes.
+
+    Caps shrink until it fits, so a runaway traceback costs detail, never the grade.
+    """
+    limit = OUTPUT_CAP
+    while True:
+        results = _results(report, limit)
+        if len(dumps(results).encode("utf-8")) < SIZE_LIMIT or limit == 0:
+            return results
+        limit //= 4
+
+
+def not_gradable(message: str) -> dict[str, Any]:
+    """For a submission that cannot be read: no points lost, no attempt used."""
+    return {"gradable": False, "format_errors": [cap(message, OUTPUT_CAP)]}
+
+
+def _results(report: Report, limit: int) -> dict[str, Any]:
+    # not rounded: PrairieLearn multiplies the fraction by the question's points
+    score = report.score / report.max_score if report.max_score > 0 else 0.0
+    return {
+        "gradable": True,
+        "score": min(1.0, max(0.0, score)) if math.isfinite(score) else 0.0,
+        "message": cap("\n".join(summary_lines(report)), limit),
+        "tests": [_test(e, limit) for e in report.exercises],
+    }
+
+
+def _test(exercise: ExerciseResult, limit: int) -> dict[str, Any]:
+    visible, hidden = split_hidden(exercise.diagnoses)
+    lines = [diagnosis_line(d) for d in visible] + [hidden_line(d) for d in hidden]
+    details = "\n\n".join(f"[{d.code}]\n{d.details}" for d in visible if d.details)
+    return {
+        "name": exercise_name(exercise),
+        "points": points(exercise.score),
+        "max_points": points(exercise.max_score),
+        "message": cap("\n".join(lines) or exercise.status, limit),
+        "output": cap(details, limit),
+    }

@@ -1,0 +1,168 @@
+"""Per-student feedback from a Report: Markdown for an LMS comment, a self-contained HTML page.
+
+Everything in a report may carry the student's text (exception messages, source lines, the file
+name), so all of it is escaped. A hidden diagnosis shows its message only: its case and details
+would give the hidden inputs away. Figures are embedded as data: URIs so the page works offline
+and sent by e-mail.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import re
+
+from grader.model import Attachment, Diagnosis, ExerciseResult, Report
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|])")
+
+
+def points(value: float) -> str:
+    """A score as people write it: 2, 1.5, 0.33."""
+    return f"{round(value, 2):g}"
+
+
+def to_markdown(report: Report) -> str:
+    lines = [f"# Feedback for {_md(report.student or report.submission)}", "",
+             f"Submission: {_md(report.submission)}  ",
+             f"**Total: {points(report.score)} / {points(report.max_score)}**", ""]
+    lines += [f"- {_md(note)}" for note in report.notes]
+    lines += ["", "| Exercise | Score | Status |", "|---|---|---|"]
+    lines += [f"| {_md(e.id)} | {points(e.score)} / {points(e.max_score)} | {e.status} |"
+              for e in report.exercises]
+    for exercise in report.exercises:
+        figures = _figures(exercise)
+        if not exercise.diagnoses and not figures:
+            continue
+        lines += ["", f"## {_md(exercise.id)}: {_md(exercise.title)} "
+                      f"({points(exercise.score)} / {points(exercise.max_score)}, {exercise.status})", ""]
+        for d in exercise.diagnoses:
+            lines.append(f"- **{_md(d.code)}**: {_md(d.message)}")
+            if not d.hidden and d.case:
+                lines.append(f"  - case: {_md(d.case)}")
+            if not d.hidden and d.details:
+                lines += ["", *_fenced(d.details, indent="  "), ""]
+        if figures:
+            lines.append(f"- {len(figures)} figure(s) drawn; the HTML feedback shows them.")
+    errors = [c for c in report.cells if c.error_type]
+    if errors:
+        lines += ["", "## Cells that raised", ""]
+        for cell in errors:
+            lines.append(f"- cell {cell.index}, line {cell.line}: {_md(cell.error_type)}: {_md(cell.message)}")
+            if cell.source_line:
+                lines += ["", *_fenced(cell.source_line, indent="  "), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_html(report: Report) -> str:
+    title = f"Feedback for {report.student or report.submission}"
+    rows = "".join(
+        f'<tr><td><a href="#ex-{i}">{_h(e.id)}</a></td><td>{_h(e.title)}</td>'
+        f"<td>{points(e.score)} / {points(e.max_score)}</td><td>{_badge(e.status)}</td></tr>"
+        for i, e in enumerate(report.exercises))
+    notes = "".join(f'<p class="note">{_h(n)}</p>' for n in report.notes)
+    sections = "".join(_exercise_html(i, e) for i, e in enumerate(report.exercises))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_h(title)}</title><style>{_CSS}</style></head>
+<body><h1>{_h(title)}</h1>
+<p>Submission: <code>{_h(report.submission)}</code></p>
+<p class="total">Total: {points(report.score)} / {points(report.max_score)}</p>{notes}
+<table><thead><tr><th>Exercise</th><th>Title</th><th>Score</th><th>Status</th></tr></thead>
+<tbody>{rows}</tbody></table>
+{sections}{_cells_html(report)}
+</body></html>
+"""
+
+
+def _exercise_html(index: int, exercise: ExerciseResult) -> str:
+    diagnoses = "".join(_diagnosis_html(d) for d in exercise.diagnoses)
+    figures = "".join(_figure_html(a) for a in _figures(exercise))
+    return (f'<section id="ex-{index}" class="exercise {_h(exercise.status)}">'
+            f"<h2>{_h(exercise.id)}: {_h(exercise.title)} "
+            f'<span class="score">{points(exercise.score)} / {points(exercise.max_score)}</span> '
+            f"{_badge(exercise.status)}</h2>{diagnoses}{figures}</section>\n")
+
+
+def _diagnosis_html(d: Diagnosis) -> str:
+    parts = [f'<div class="diagnosis"><p><code class="code">{_h(d.code)}</code> {_h(d.message)}</p>']
+    if not d.hidden:
+        if d.case:
+            parts.append(f'<p class="case">Case: <code>{_h(d.case)}</code></p>')
+        if d.details:
+            parts.append(f"<pre>{_h(d.details)}</pre>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _figure_html(attachment: Attachment) -> str:
+    caption = f"<figcaption>{_h(attachment.caption)}</figcaption>" if attachment.caption else ""
+    if not _is_png(attachment.data_base64):
+        return f'<figure><p class="note">This figure could not be shown.</p>{caption}</figure>'
+    return (f'<figure><img alt="{_h(attachment.caption or "figure")}" '
+            f'src="data:image/png;base64,{_h(attachment.data_base64)}">{caption}</figure>')
+
+
+def _cells_html(report: Report) -> str:
+    errors = [c for c in report.cells if c.error_type]
+    if not errors:
+        return ""
+    items = "".join(
+        f"<li>cell {c.index}, line {c.line}: <code>{_h(c.error_type)}</code>: {_h(c.message)}"
+        + (f"<pre>{_h(c.source_line)}</pre>" if c.source_line else "") + "</li>"
+        for c in errors)
+    return f'<section class="cells"><h2>Cells that raised</h2><ul>{items}</ul></section>'
+
+
+def _figures(exercise: ExerciseResult) -> list[Attachment]:
+    return [a for a in exercise.attachments if a.kind == "figure" and a.media_type == "image/png"]
+
+
+def _is_png(data_base64: str) -> bool:
+    try:
+        return base64.b64decode(data_base64, validate=True).startswith(PNG_SIGNATURE)
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge {_h(status)}">{_h(status)}</span>'
+
+
+def _h(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _md(text: str) -> str:
+    """Student text made inert in Markdown: no HTML, links, code spans or table breaks."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def _fenced(text: str, *, indent: str) -> list[str]:
+    # A fence longer than any run of backticks in the text, so the text cannot close it.
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [indent + line for line in (fence, *text.splitlines(), fence)]
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;
+padding:0 1rem;color:#1f2328;line-height:1.45}
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}
+.total{font-size:1.3rem;font-weight:600}.note{color:#9a6700}
+section.exercise{border-left:4px solid #d0d7de;padding:.2rem 1rem;margin:1.2rem 0}
+section.passed{border-color:#1a7f37}section.partial{border-color:#bf8700}
+section.failed,section.error{border-color:#cf222e}section.missing{border-color:#6e7781}
+h2{font-size:1.1rem}.score{font-weight:400;margin-left:.5rem}
+.badge{font-size:.8rem;padding:.1rem .45rem;border-radius:1rem;background:#eaeef2;font-weight:500}
+.badge.passed{background:#dafbe1}.badge.partial{background:#fff8c5}
+.badge.failed,.badge.error{background:#ffebe9}
+code.code{background:#eaeef2;padding:.05rem .3rem;border-radius:.3rem}
+pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap}
+figure img{max-width:100%;border:1px solid #d0d7de}
+"""

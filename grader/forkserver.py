@@ -1,0 +1,256 @@
+"""A warm process that forks one sandboxed child per submission.
+
+It is forked from the grader right after torch is imported and before any pack, solution or
+reference is loaded, so it holds nothing secret: a child can read all of its memory. A child
+costs a fork (milliseconds) instead of a fresh interpreter and `import torch` (seconds).
+
+Protocol over a Unix socket: the parent sends {"run": id, "slot": n} with three fds attached
+(job pipe to read, result pipe to write, output pipe to write); the server answers
+{"id": id, "pid": pid} and later {"exit": pid, "code": exit code or -signal}.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+from typing import Any, Callable
+
+from grader import sandbox
+from grader.limits import Limits
+
+_PRELOAD = ("json", "math", "random", "re", "collections", "itertools", "functools", "typing",
+            "dataclasses", "fractions", "statistics", "encodings.idna", "numpy",
+            "matplotlib.pyplot", "grader.harness")
+
+
+class ForkServer:
+    """The parent's handle on the server process; `spawn` and `kill` are thread-safe."""
+
+    def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto"):
+        import importlib
+
+        for name in _PRELOAD:
+            importlib.import_module(name)
+        self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            self._sock.close()
+            code = 0
+            try:
+                _serve(server_sock, limits, protected, isolation)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        server_sock.close()
+        self.pid = pid
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self._spawned: dict[int, threading.Event] = {}
+        self._pids: dict[int, int] = {}
+        self._exits: dict[int, int] = {}
+        self._exit_waiters: dict[int, Callable[[int], None]] = {}
+        self._reader = threading.Thread(target=self._read, name="forkserver-reader", daemon=True)
+        self._reader.start()
+        self.capabilities: dict[str, Any] = {}
+
+    def spawn(self, slot: int, job_fd: int, result_fd: int, output_fd: int,
+              on_exit: Callable[[int], None]) -> int:
+        """Start a child for one job; `on_exit(code)` is called from the reader thread."""
+        with self._lock:
+            self._next_id += 1
+            request = self._next_id
+            event = self._spawned[request] = threading.Event()
+            socket.send_fds(self._sock, [json.dumps({"run": request, "slot": slot}).encode()],
+                            [job_fd, result_fd, output_fd])
+        if not event.wait(30):
+            raise RuntimeError("the fork server did not answer")
+        pid = self._pids.pop(request)
+        with self._lock:
+            if pid in self._exits:
+                on_exit(self._exits.pop(pid))
+            else:
+                self._exit_waiters[pid] = on_exit
+        return pid
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self._sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                with self._lock:
+                    for pid, waiter in self._exit_waiters.items():
+                        waiter(-signal.SIGKILL)
+                    self._exit_waiters.clear()
+                    for event in self._spawned.values():
+                        event.set()
+                return
+            message = json.loads(data)
+            if "pid" in message:
+                self._pids[message["id"]] = message["pid"]
+                self._spawned.pop(message["id"]).set()
+            elif "exit" in message:
+                with self._lock:
+                    waiter = self._exit_waiters.pop(message["exit"], None)
+                    if waiter is None:
+                        self._exits[message["exit"]] = message["code"]
+                if waiter is not None:
+                    waiter(message["code"])
+            elif "capabilities" in message:
+                self.capabilities = message["capabilities"]
+
+    @staticmethod
+    def kill(pid: int) -> None:
+        """Kill a child's whole process group (it called setsid, so the group id is its pid)."""
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation: str) -> None:
+    """The server loop: fork on request, report exits, leave no process of a job behind."""
+    _warm_up()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    capabilities = sandbox.prepare_server() if isolation != "none" else {"level": "none"}
+    sock.send(json.dumps({"capabilities": capabilities}, default=str).encode())
+    jobs: dict[int, tuple[int, str]] = {}
+    while True:
+        ready, _, _ = select.select([sock], [], [], 0.02)
+        if ready:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, 65536, 3)
+            except OSError:
+                data = b""
+            if not data:
+                for pid, (slot, _) in jobs.items():
+                    _kill_job(pid, slot, set())
+                return
+            request = json.loads(data)
+            workdir = _workdir(request["slot"], isolation)
+            pid = os.fork()
+            if pid == 0:
+                sock.close()
+                _child(request["slot"], workdir, fds, limits, protected, isolation)
+            for fd in fds:
+                os.close(fd)
+            jobs[pid] = (request["slot"], workdir)
+            sock.send(json.dumps({"id": request["run"], "pid": pid}).encode())
+        _reap(sock, jobs)
+
+
+def _warm_up() -> None:
+    """Pay once, here, what every child would otherwise pay on first use.
+
+    torch imports sympy (via torch.fx) the first time a gradient argument is passed, ~1.5 s;
+    matplotlib loads its fonts at the first draw. Ops run single-threaded: a multi-threaded op
+    before fork can hang the child's first matmul.
+    """
+    import io
+
+    import matplotlib.pyplot as plt
+    import torch
+    import torch.autograd.functional  # noqa: F401 - ruled-out calls are resolved against it
+    import torch.func  # noqa: F401
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401
+
+    torch.set_num_threads(1)
+    x = torch.ones(3, requires_grad=True)
+    (x * x).backward(gradient=torch.ones(3))
+    (first,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
+    torch.autograd.grad(first.sum(), x)
+    figure = plt.figure()
+    plt.plot([0.0, 1.0], [0.0, 1.0], label="warm")
+    plt.legend()
+    figure.savefig(io.BytesIO(), format="png", dpi=60)
+    plt.close("all")
+
+
+def _reap(sock: socket.socket, jobs: dict[int, tuple[int, str]]) -> None:
+    """Wait only for the server's own job children; sweep reaps the orphans it kills."""
+    for pid in list(jobs):
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done, status = pid, 0
+        if done == 0:
+            continue
+        slot, workdir = jobs.pop(pid)
+        _kill_job(pid, slot, set(jobs))
+        shutil.rmtree(workdir, ignore_errors=True)
+        sock.send(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def _workdir(slot: int, isolation: str) -> str:
+    """A fresh, empty working directory, owned by the slot's uid when the child will drop to it."""
+    workdir = tempfile.mkdtemp(prefix=f"grader-slot{slot}-")
+    if isolation != "none" and os.geteuid() == 0:
+        os.chown(workdir, sandbox.slot_uid(slot), sandbox.slot_uid(slot))
+    return workdir
+
+
+def _kill_job(pid: int, slot: int, live: set[int]) -> None:
+    ForkServer.kill(pid)
+    sandbox.sweep(slot, pid, live)
+
+
+def _child(slot: int, workdir: str, fds: list[int], limits: Limits, protected: list[str],
+           isolation: str) -> None:
+    """Become the sandboxed child: own session, student output to the pipe, then the harness."""
+    code = 0
+    try:
+        os.setsid()
+        job_fd, result_fd, output_fd = fds
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        with os.fdopen(job_fd, "rb") as job_file:
+            job = json.loads(job_file.read())
+        os.closerange(3, result_fd)
+        os.closerange(result_fd + 1, 65536)
+        if isolation == "none":
+            os.chdir(workdir)
+            report = {"level": "none", "notes": ["isolation turned off in the configuration"]}
+        else:
+            report = sandbox.enter(slot, workdir, limits, protected, [result_fd])
+        from grader.harness import RecordWriter, run_job
+
+        writer = RecordWriter(result_fd)
+        writer.send({"type": "isolation", "isolation": report})
+        run_job(job, writer)
+    except BaseException as exc:  # the harness itself failed: say so on stderr, exit non-zero
+        try:
+            os.write(2, f"grader harness error: {type(exc).__name__}: {exc}\n".encode())
+        except OSError:
+            pass
+        code = 70
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)

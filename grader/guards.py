@@ -1,0 +1,147 @@
+"""Run-time guards around one call of a student function: ruled-out calls, autograd use, time.
+
+The signals derive from BaseException, so a student's `except Exception: pass` cannot swallow
+them, and each is also written down before it is raised, so even `except BaseException` cannot
+hide that it happened.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import signal
+import types
+from typing import Any, Iterator
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+
+class GraderSignal(BaseException):
+    """Base of the grader's in-child interruptions."""
+
+
+class ForbiddenCall(GraderSignal):
+    def __init__(self, name: str):
+        super().__init__(f"{name} is not allowed in this exercise")
+        self.name = name
+
+
+class Deadline(GraderSignal):
+    def __init__(self, seconds: float):
+        super().__init__(f"ran past its time limit of {seconds:g} s")
+        self.seconds = seconds
+
+
+class Watch:
+    """What happened during one guarded call."""
+
+    def __init__(self) -> None:
+        self.autograd_calls = 0
+        self.forbidden: list[str] = []
+        self.deadline = False
+
+
+@contextlib.contextmanager
+def deadline(seconds: float, watch: Watch) -> Iterator[None]:
+    """Interrupt Python code (loops, sleep) after `seconds`; the parent kills what this misses."""
+    def expire(signum, frame):
+        watch.deadline = True
+        raise Deadline(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def count_autograd(watch: Watch) -> Iterator[None]:
+    """Count backward/grad calls: `autograd-not-used` needs to know whether any ran."""
+    originals = {"backward": torch.autograd.backward, "grad": torch.autograd.grad}
+
+    def counted(name):
+        original = originals[name]
+
+        def wrapper(*args, **kwargs):
+            watch.autograd_calls += 1
+            return original(*args, **kwargs)
+        return wrapper
+
+    torch.autograd.backward, torch.autograd.grad = counted("backward"), counted("grad")
+    try:
+        yield
+    finally:
+        torch.autograd.backward, torch.autograd.grad = originals["backward"], originals["grad"]
+
+
+class _ForbidTorch(TorchFunctionMode):
+    """Catches ruled-out torch functions however they are reached (`c = torch.cos; c(x)`)."""
+
+    def __init__(self, functions: dict[Any, str], watch: Watch):
+        super().__init__()
+        self.functions = functions
+        self.watch = watch
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = self.functions.get(func)
+        if name is not None:
+            self.watch.forbidden.append(name)
+            raise ForbiddenCall(name)
+        return func(*args, **(kwargs or {}))
+
+
+def _resolve(rule: str) -> list[tuple[Any, str, Any, str]]:
+    """(owner, attribute, original, rule) for every callable a rule rules out."""
+    if rule.startswith("Tensor."):
+        attribute = rule.split(".", 1)[1]
+        targets = [(torch.Tensor, attribute), (torch.Tensor, attribute + "_")]
+        return [(o, a, getattr(o, a), rule) for o, a in targets if hasattr(o, a)]
+    module_name, _, attribute = rule.rpartition(".")
+    try:
+        target = importlib.import_module(rule)
+    except ImportError:
+        target = None
+    if isinstance(target, types.ModuleType):
+        return [(target, name, getattr(target, name), rule) for name in dir(target)
+                if not name.startswith("_") and isinstance(getattr(target, name, None), types.FunctionType)]
+    try:
+        owner = importlib.import_module(module_name)
+    except ImportError:
+        return []
+    return [(owner, attribute, getattr(owner, attribute), rule)] if hasattr(owner, attribute) else []
+
+
+@contextlib.contextmanager
+def forbid(rules: tuple[str, ...], namespace: dict[str, Any], watch: Watch) -> Iterator[None]:
+    """Make every ruled-out callable raise ForbiddenCall while the student's function runs."""
+    if not rules:
+        yield
+        return
+    targets = [t for rule in rules for t in _resolve(rule)]
+    by_identity = {id(original): rule for _, _, original, rule in targets}
+    torch_functions = {original: rule for owner, _, original, rule in targets
+                       if owner is torch or owner is torch.Tensor or owner is torch.special}
+
+    def raiser(rule):
+        def forbidden(*args, **kwargs):
+            watch.forbidden.append(rule)
+            raise ForbiddenCall(rule)
+        return forbidden
+
+    patched = [(owner, name, original) for owner, name, original, rule in targets
+               if owner is not torch and owner is not torch.special]
+    aliases = {key: value for key, value in namespace.items() if id(value) in by_identity}
+    try:
+        for owner, name, original in patched:
+            setattr(owner, name, raiser(by_identity[id(original)]))
+        for key, value in aliases.items():
+            namespace[key] = raiser(by_identity[id(value)])
+        with _ForbidTorch(torch_functions, watch):
+            yield
+    finally:
+        for owner, name, original in patched:
+            setattr(owner, name, original)
+        namespace.update(aliases)

@@ -1,0 +1,132 @@
+"""`summary.html`: how the class did, on one page that opens offline.
+
+Charts are drawn on a bare matplotlib Figure (Agg, no pyplot), so nothing global changes and no
+display is needed, and they are embedded as base64 PNG. A diagnosis code is counted once per
+student and exercise: "12 students accumulated gradients" is what a TA acts on, not how many
+cases each of them failed.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import statistics
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from matplotlib.figure import Figure
+
+from grader.feedback import points
+from grader.model import STATUSES, ExerciseResult, Report
+
+TOP_CODES = 5
+EXAMPLE_CHARS = 300
+
+
+def write_summary(reports: Sequence[Report], out: Path) -> Path:
+    """Write `out/summary.html` for these reports (one per student) and return its path."""
+    path = out / "summary.html"
+    path.write_text(render_summary(reports), encoding="utf-8")
+    return path
+
+
+def render_summary(reports: Sequence[Report]) -> str:
+    reports = sorted(reports, key=lambda r: r.student)
+    body = _class_html(reports) if reports else "<p>No graded submissions yet.</p>"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>Class summary</title><style>{_CSS}</style></head>
+<body><h1>Class summary</h1>
+{body}
+</body></html>
+"""
+
+
+def _class_html(reports: list[Report]) -> str:
+    totals = [r.score for r in reports]
+    max_total = max(r.max_score for r in reports)
+    results: dict[str, list[ExerciseResult]] = {}
+    for report in reports:
+        for exercise in report.exercises:
+            results.setdefault(exercise.id, []).append(exercise)
+    rates = {ex: sum(e.status == "passed" for e in rs) / len(reports) for ex, rs in results.items()}
+    stats = (f"<p>{len(reports)} submissions · mean {points(statistics.fmean(totals))} · "
+             f"median {points(statistics.median(totals))} · out of {points(max_total)}</p>")
+    return (stats + "<h2>Totals</h2>" + _img(_histogram(totals, max_total), "histogram of totals")
+            + "<h2>Pass rate per exercise</h2>" + _img(_pass_rate_chart(rates), "pass rates")
+            + _exercise_table(results, rates) + "<h2>Most frequent diagnoses</h2>"
+            + "".join(_diagnoses_html(ex, rs) for ex, rs in results.items()))
+
+
+def _histogram(totals: list[float], max_total: float) -> Figure:
+    fig = Figure(figsize=(7, 3), layout="constrained")
+    ax = fig.subplots()
+    bins = max(1, min(20, int(max_total) or 1))
+    ax.hist(totals, bins=bins, range=(0, max_total or 1), color="#0969da", edgecolor="white")
+    ax.set_xlabel("total score")
+    ax.set_ylabel("students")
+    return fig
+
+
+def _pass_rate_chart(rates: dict[str, float]) -> Figure:
+    fig = Figure(figsize=(7, 0.8 + 0.3 * len(rates)), layout="constrained")
+    ax = fig.subplots()
+    order = list(rates)[::-1]  # barh draws bottom-up; the first exercise goes on top
+    ax.barh(order, [100 * rates[ex] for ex in order], color="#1a7f37")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of students who passed")
+    return fig
+
+
+def _exercise_table(results: dict[str, list[ExerciseResult]], rates: dict[str, float]) -> str:
+    rows = []
+    for ex, exercises in results.items():
+        statuses = Counter(e.status for e in exercises)
+        mean = statistics.fmean(e.score for e in exercises)
+        rows.append(f"<tr><td>{_h(ex)}</td><td>{_h(exercises[0].title)}</td>"
+                    f"<td>{points(mean)} / {points(exercises[0].max_score)}</td>"
+                    f"<td>{100 * rates[ex]:.0f}%</td>"
+                    + "".join(f"<td>{statuses[s]}</td>" for s in STATUSES) + "</tr>")
+    head = "".join(f"<th>{s}</th>" for s in STATUSES)
+    return (f"<table><thead><tr><th>Exercise</th><th>Title</th><th>Mean</th><th>Pass rate</th>{head}"
+            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for exercise in exercises:
+        for d in exercise.diagnoses:
+            examples.setdefault(d.code, d.message)
+        counts.update({d.code for d in exercise.diagnoses})
+    if not counts:
+        return ""
+    rows = "".join(f"<tr><td><code>{_h(code)}</code></td><td>{n}</td><td>{_h(_cap(examples[code]))}</td></tr>"
+                   for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES])
+    return (f"<h3>{_h(exercise_id)}</h3><table><thead><tr><th>Code</th><th>Students</th>"
+            f"<th>Example message</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _img(fig: Figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{_h(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…"
+
+
+def _h(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:64rem;margin:2rem auto;
+padding:0 1rem;color:#1f2328}
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}
+img{max-width:100%}
+"""
