@@ -28,7 +28,6 @@ from grader.model import Report
 from grader.summary import write_summary
 
 GradeFn = Callable[[str, bytes, str], Report]
-GRADED_STATUSES = ("passed", "partial", "failed")
 
 
 @dataclass
@@ -49,15 +48,14 @@ class BatchResult:
 def could_not_grade(report: Report) -> str:
     """Why the grader could not grade this report, or "" when it did.
 
-    A report counts as not graded when it has no exercises, or when nothing in it was graded
-    (every exercise "error" or "missing") and its notes say why. Such a report is recorded but
-    graded again by the next run, and its scores stay blank in grades.csv.
+    The engine raises when it fails and reports what the student's code did (a crash, a timeout,
+    an error in every exercise) as a grade, and its notes are remarks on cells (a magic made
+    harmless), so only a report without exercises says the grader could not grade. Such a
+    report is recorded but graded again by the next run, and its scores stay blank in grades.csv.
     """
-    if not report.exercises:
-        return "; ".join(report.notes) or "the report has no exercises"
-    if report.notes and not any(e.status in GRADED_STATUSES for e in report.exercises):
-        return "; ".join(report.notes)
-    return ""
+    if report.exercises:
+        return ""
+    return "; ".join(report.notes) or "the report has no exercises"
 
 
 def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn, pack_hash: str,
@@ -199,12 +197,38 @@ def _default_out(root: Path) -> Path:
     return root.with_name(f"{root.stem if root.is_file() else root.name}-graded")
 
 
+DESCRIPTION = ("Grade every submission in SUBMISSIONS (a flat folder, a folder per student, nbgrader's "
+               "submitted/, a Canvas download, or a .zip of one) and write grades.csv, feedback and "
+               "summary.html. Run the same command again to resume after an interruption.")
+
+
+def command(argv: list[str]) -> int:
+    """`python -m grader batch ...` as grader/cli.py dispatches it: the engine with config flags."""
+    from grader.cli import add_settings_arguments, settings_overrides
+
+    parser = argparse.ArgumentParser(prog="python -m grader batch", description=DESCRIPTION)
+    _configure(parser)
+    add_settings_arguments(parser)
+    args = parser.parse_args(argv)
+
+    def open_grader() -> Any:
+        from grader.api import Grader
+
+        grader = Grader.open(args.config, settings_overrides(args), jobs=args.jobs)
+        grader.warm()  # every reference once, before the threads start
+        return grader
+
+    return run_batch_command(args, open_grader)
+
+
 def add_batch_arguments(subparsers: Any) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "batch", help="grade a folder or .zip of a class's submissions",
-        description="Grade every submission in SUBMISSIONS (a flat folder, a folder per student, "
-                    "nbgrader's submitted/, a Canvas download, or a .zip of one) and write "
-                    "grades.csv, feedback and summary.html. Re-run the same command to resume.")
+    parser = subparsers.add_parser("batch", help="grade a folder or .zip of a class's submissions",
+                                   description=DESCRIPTION)
+    _configure(parser)
+    return parser
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
     parser.add_argument("--jobs", "-j", type=_positive_int, default=_cores(),
                         help="submissions graded at once (default: the number of cores)")
@@ -212,7 +236,6 @@ def add_batch_arguments(subparsers: Any) -> argparse.ArgumentParser:
                         help="output folder (default: SUBMISSIONS-graded beside SUBMISSIONS)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again what the gradebook already has for the same content and pack")
-    return parser
 
 
 def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any]) -> int:

@@ -10,6 +10,7 @@ Protocol over a Unix socket: the parent sends {"run": id, "slot": n} with three 
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import select
@@ -227,6 +228,8 @@ def _child(slot: int, workdir: str, fds: list[int], limits: Limits, protected: l
         os.dup2(devnull, 0)
         os.dup2(output_fd, 1)
         os.dup2(output_fd, 2)
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
         with os.fdopen(job_fd, "rb") as job_file:
             job = json.loads(job_file.read())
         os.closerange(3, result_fd)

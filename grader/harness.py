@@ -11,6 +11,7 @@ import json
 import linecache
 import os
 import random
+import sys
 import time
 from typing import Any
 
@@ -56,13 +57,24 @@ def run_job(job: dict[str, Any], writer: RecordWriter) -> None:
         capture.cell = cell["index"]
         record = _run_cell(cell, namespace, limits["cell_seconds"])
         capture.collect(cell["index"])
+        _flush_output()
         writer.send(record)
     writer.send({"type": "figures", "figures": capture.figures})
     writer.send({"type": "names", "names": _names(namespace)})
     for item in job["probes"]:
         writer.send({"type": "probe_start", "key": item["key"]})
         writer.send({"type": "probe", "key": item["key"], **_run_probe(item, namespace, job, limits)})
+    _flush_output()
     writer.send({"type": "done"})
+
+
+def _flush_output() -> None:
+    """Student output must reach its pipe before the record that follows it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
 
 
 def _fresh_namespace() -> dict[str, Any]:

@@ -209,6 +209,7 @@ class _Reader:
                 if fd == output_r:
                     self.output.add(data)
                 elif self._feed(data):
+                    self._drain(result_r, output_r)
                     return _Outcome(True)
 
     def _drain(self, result_r: int, output_r: int) -> None:

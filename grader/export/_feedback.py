@@ -59,16 +59,33 @@ def split_hidden(diagnoses: Iterable[Diagnosis]) -> tuple[list[Diagnosis], list[
     return visible, hidden
 
 
-def diagnosis_line(d: Diagnosis) -> str:
+def grouped(diagnoses: Iterable[Diagnosis]) -> list[list[Diagnosis]]:
+    """Diagnoses saying the same thing (code, message, check) in several cases, together: the
+    same sentence once per case reads as that many problems."""
+    groups: dict[tuple[str, str, str], list[Diagnosis]] = {}
+    for d in diagnoses:
+        groups.setdefault((d.code, d.message, d.check), []).append(d)
+    return list(groups.values())
+
+
+def cases(group: list[Diagnosis]) -> str:
+    """`case A` or `cases A; B` (case names hold commas: `x: float32[2, 3]`)."""
+    names = [d.case for d in group if d.case]
+    return f"case{'s' if len(names) > 1 else ''} {'; '.join(names)}" if names else ""
+
+
+def diagnosis_line(group: list[Diagnosis]) -> str:
     """One plain-text line: the code first, since programs and TAs scan for it."""
-    where = ", ".join(p for p in (f"case {d.case}" if d.case else "",
-                                  f"check {d.check}" if d.check else "") if p)
-    return f"[{d.code}] {d.message}" + (f" ({where})" if where else "")
+    first = group[0]
+    where = ", ".join(p for p in (cases(group), f"check {first.check}" if first.check else "")
+                      if p)
+    return f"[{first.code}] {first.message}" + (f" ({where})" if where else "")
 
 
-def hidden_line(d: Diagnosis) -> str:
-    """A hidden case's diagnosis with only its code: its message may quote the hidden values."""
-    return f"[{d.code}] in a hidden case (details are not shown)"
+def hidden_line(group: list[Diagnosis]) -> str:
+    """Hidden cases' diagnosis with only its code: its message may quote the hidden values."""
+    count = f"{len(group)} hidden cases" if len(group) > 1 else "a hidden case"
+    return f"[{group[0].code}] in {count} (details are not shown)"
 
 
 def codes(exercise: ExerciseResult) -> list[str]:

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader.export._feedback import (budgets, cap, dumps, exercise_name, points, split_hidden,
-                                     summary_lines)
+from grader.export._feedback import (budgets, cap, dumps, exercise_name, grouped, points,
+                                     split_hidden, summary_lines)
 from grader.model import Diagnosis, ExerciseResult, Report
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -86,7 +86,7 @@ def _exercise_test(exercise: ExerciseResult, number: str, visible: list[Diagnosi
               f"({exercise.status})"]
     blocks += [f"- {_code(c.name or c.kind)}: {c.cases_passed} of {c.cases_total} cases passed"
                for c in exercise.checks if c.cases_total]
-    blocks += [_diagnosis_markdown(d) for d in visible]
+    blocks += [_diagnosis_markdown(group) for group in grouped(visible)]
     if hidden:
         blocks.append(f"{len(hidden)} problem(s) found in hidden cases; their details "
                       f"{_WHEN_SHOWN[hidden_visibility]}.")
@@ -110,21 +110,27 @@ def _hidden_test(exercise: ExerciseResult, number: str, hidden: list[Diagnosis],
         "name": f"{exercise_name(exercise)} (hidden cases)",
         "number": number,
         "status": "failed",
-        "output": "\n\n".join(_diagnosis_markdown(d) for d in hidden),
+        "output": "\n\n".join(_diagnosis_markdown(group) for group in grouped(hidden)),
         "output_format": "md",
         "tags": ["hidden"] + list(dict.fromkeys(d.code for d in hidden)),
         "visibility": visibility,
     }
 
 
-def _diagnosis_markdown(d: Diagnosis) -> str:
-    """The message is the engine's Markdown; details (tensors, tracebacks) go in a verbatim fence."""
-    where = " · ".join(f"{label} {_code(value)}" for label, value in
-                       (("case", d.case), ("check", d.check)) if value)
-    block = f"**{_code(d.code)}** {d.message}" + (f"  \n{where}" if where else "")
-    if d.details:
+def _diagnosis_markdown(group: list[Diagnosis]) -> str:
+    """The message is the engine's Markdown; details (tensors, tracebacks) go in verbatim fences,
+    one per case that has them."""
+    first = group[0]
+    names = [_code(d.case) for d in group if d.case]
+    where = [f"case{'s' if len(names) > 1 else ''} {', '.join(names)}"] if names else []
+    where += [f"check {_code(first.check)}"] if first.check else []
+    block = f"**{_code(first.code)}** {first.message}" + (f"  \n{' · '.join(where)}"
+                                                            if where else "")
+    with_details = [d for d in group if d.details]
+    for d in with_details:
+        label = f"\n\ncase {_code(d.case)}:" if len(with_details) > 1 and d.case else ""
         fence = "`" * max(3, _longest_run(d.details, "`") + 1)
-        block += f"\n\n{fence}text\n{d.details.rstrip()}\n{fence}"
+        block += f"{label}\n\n{fence}text\n{d.details.rstrip()}\n{fence}"
     return block
 
 

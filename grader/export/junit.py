@@ -14,8 +14,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 
-from grader.export._feedback import (cap, diagnosis_line, hidden_line, number, split_hidden,
-                                     summary_lines)
+from grader.export._feedback import (cap, diagnosis_line, grouped, hidden_line, number,
+                                     split_hidden, summary_lines)
 from grader.model import ExerciseResult, Report
 
 MESSAGE_CAP = 500
@@ -53,8 +53,9 @@ def _testcase(suite: ET.Element, classname: str, exercise: ExerciseResult) -> No
     if exercise.status == "passed":
         return
     visible, hidden = split_hidden(exercise.diagnoses)
-    lines = [diagnosis_line(d) for d in visible] + [hidden_line(d) for d in hidden]
-    details = [f"[{d.code}]\n{d.details}" for d in visible if d.details]
+    lines = [diagnosis_line(g) for g in grouped(visible)] + [hidden_line(g)
+                                                             for g in grouped(hidden)]
+    details = [f"[{d.code}] {d.case}\n{d.details}" for d in visible if d.details]
     first = lines[0] if lines else (f"{exercise.status}: {number(exercise.score)} / "
                                     f"{number(exercise.max_score)} points")
     kind = exercise.status if not (visible or hidden) else (visible or hidden)[0].code

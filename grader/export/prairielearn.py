@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, hidden_line,
-                                     points, split_hidden, summary_lines)
+from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, grouped,
+                                     hidden_line, points, split_hidden, summary_lines)
 from grader.model import ExerciseResult, Report
 
 SIZE_LIMIT = 1_000_000
@@ -49,8 +49,9 @@ def _results(report: Report, limit: int) -> dict[str, Any]:
 
 def _test(exercise: ExerciseResult, limit: int) -> dict[str, Any]:
     visible, hidden = split_hidden(exercise.diagnoses)
-    lines = [diagnosis_line(d) for d in visible] + [hidden_line(d) for d in hidden]
-    details = "\n\n".join(f"[{d.code}]\n{d.details}" for d in visible if d.details)
+    lines = [diagnosis_line(g) for g in grouped(visible)] + [hidden_line(g)
+                                                             for g in grouped(hidden)]
+    details = "\n\n".join(f"[{d.code}] {d.case}\n{d.details}" for d in visible if d.details)
     return {
         "name": exercise_name(exercise),
         "points": points(exercise.score),

@@ -53,7 +53,7 @@ def _confine(state: dict[str, Any], slot: int, workdir: str, limits: Limits,
     else:
         notes.append("not root: no namespaces, no uid drop, no process cap")
     _step(notes, "workdir", _use_workdir, workdir)
-    version = caps.get("landlock_abi", landlock.abi()) if caps else landlock.abi()
+    version = caps["landlock_abi"] if "landlock_abi" in caps else landlock.abi()
     ruleset = _ruleset(notes, version, readable, workdir)
     if root:
         state["uid"] = _step(notes, "uid drop", identity.drop, slot)

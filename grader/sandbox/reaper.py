@@ -38,12 +38,7 @@ def orphans(live_pids: Collection[int]) -> list[int]:
 
 
 def kill_slot_processes(slot: int) -> int:
-    """SIGKILL every live process of the slot's uid (root only); returns how many were seen.
-
-    A helper that takes the slot uid sends kill(-1), which reaches all of them at once, so a
-    fork bomb cannot outrun it. The helper costs a fork of the server (~13 ms with torch
-    loaded), so it runs only when a scan finds something left.
-    """
+    """SIGKILL every live process of the slot's uid (root only); returns how many were seen."""
     uid = identity.slot_uid(slot)
     seen: set[int] = set()
     for _ in range(ROUNDS):
@@ -61,20 +56,24 @@ def sweep(slot: int, pgid: int, live_pids: Collection[int] = ()) -> list[int]:
 
     `live_pids`: every child of the server it has not yet waited for and still wants (other
     jobs, helpers). The job's own child (`pgid`) is never reaped here: the server waits for it.
+    One scan of /proc per round serves both searches; a job that left nothing costs one round.
     """
     try:
         os.killpg(pgid, signal.SIGKILL)
     except OSError:
         pass
-    if os.geteuid() == 0:
-        kill_slot_processes(slot)
-    spared = {pgid, *live_pids}
+    uid = identity.slot_uid(slot) if os.geteuid() == 0 else None
+    me, spared = os.getpid(), {pgid, *live_pids}
     deadline = time.monotonic() + REAP_SECONDS
     done: list[int] = []
     while time.monotonic() < deadline:
-        left = orphans(spared)
-        if not left:
+        procs = processes()
+        stray = [p.pid for p in procs if p.uid == uid and not p.zombie and p.pid != pgid]
+        left = [p.pid for p in procs if p.ppid == me and p.pid not in spared]
+        if not stray and not left:
             break
+        if stray:
+            _kill_all_as(uid)
         for pid in left:
             _kill(pid)
         done += _reap(left, deadline)
@@ -94,22 +93,30 @@ def processes() -> list[Proc]:
 
 
 def _read_status(pid: int) -> Proc | None:
-    fields: dict[str, str] = {}
+    """Raw bytes and three lookups: four times faster than reading the file as text lines."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                key, _, value = line.partition(":")
-                fields[key] = value
-    except OSError:
-        return None
-    try:
-        return Proc(pid, int(fields["PPid"]), int(fields["Uid"].split()[0]),
-                    fields["State"].split()[0] in ("Z", "X"))
-    except (KeyError, IndexError, ValueError):
+        fd = os.open(f"/proc/{pid}/status", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = os.read(fd, 8192)
+        finally:
+            os.close(fd)
+        return Proc(pid, int(_field(data, b"\nPPid:")), int(_field(data, b"\nUid:")),
+                    _field(data, b"\nState:") in (b"Z", b"X"))
+    except (OSError, ValueError):
         return None
 
 
-def _kill_all_as(uid: int) -> None:
+def _field(status: bytes, key: bytes) -> bytes:
+    start = status.index(key) + len(key)
+    return status[start:status.index(b"\n", start)].split()[0]
+
+
+def _kill_all_as(uid: int | None) -> None:
+    """A helper that takes the uid sends kill(-1), which reaches all its processes at once, so a
+    fork bomb cannot outrun it. It costs a fork of the server (~13 ms with torch loaded), so
+    it runs only when a scan finds something left."""
+    if uid is None:
+        return
     helper = os.fork()
     if helper == 0:
         try:
@@ -118,6 +125,7 @@ def _kill_all_as(uid: int) -> None:
         finally:
             os._exit(0)
     os.waitpid(helper, 0)
+    time.sleep(0.002)  # let the killed exit before the caller scans again
 
 
 def _kill(pid: int) -> None:

@@ -1,0 +1,48 @@
+"""Shared fixtures: one warm Grader per test session (torch and the fork server cost seconds)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def grader():
+    from grader.api import Grader
+
+    with Grader.open(str(REPO / "config.yaml")) as opened:
+        yield opened
+
+
+def exercise(report, exercise_id):
+    """The result of one exercise in a report."""
+    return next(e for e in report.exercises if e.id == exercise_id)
+
+
+def codes(result):
+    return {d.code for d in result.diagnoses}
+
+
+def write_notebook(path: Path, cells: list[str | tuple[str, str]], **metadata) -> Path:
+    """A real .ipynb: plain strings are code cells, ("markdown", text) pairs are markdown."""
+    notebook = nbformat.v4.new_notebook()
+    for cell in cells:
+        if isinstance(cell, tuple):
+            notebook.cells.append(nbformat.v4.new_markdown_cell(cell[1]))
+        else:
+            notebook.cells.append(nbformat.v4.new_code_cell(cell))
+    notebook.metadata.update(metadata)
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def run_cli(*args: str, cwd: Path = REPO, timeout: float = 240) -> subprocess.CompletedProcess:
+    """`python -m grader ARGS` in a real child process."""
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
