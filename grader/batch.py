@@ -138,24 +138,31 @@ def _collect(sub: Submission, future: Future[Report], gradebook: Gradebook, resu
 
 
 def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> None:
-    """grades.csv, reports/, feedback/ and summary.html for every discovered submission."""
+    """grades.csv, summary.html, and reports/ and feedback/ for every graded submission.
+
+    The LMS exporters read reports/*.json, so it holds exactly the students graded from the
+    folder as it is now: none the grader could not grade, none left from an earlier run.
+    """
     out = result.out
-    ids = list(exercise_ids) or list(dict.fromkeys(
-        e.id for r in result.reports.values() for e in r.exercises))
-    students = [sub.student for sub in result.discovery.submissions]
-    _write_csv(out / "grades.csv", students, ids, result)
-    for folder in ("reports", "feedback"):
+    graded = {s: r for s, r in sorted(result.reports.items()) if s not in result.failures}
+    ids = list(exercise_ids) or list(dict.fromkeys(e.id for r in graded.values() for e in r.exercises))
+    _write_csv(out / "grades.csv", [sub.student for sub in result.discovery.submissions], ids, graded)
+    names = {student: _file_name(student) for student in graded}
+    for folder, suffixes in (("reports", (".json",)), ("feedback", (".md", ".html"))):
         (out / folder).mkdir(exist_ok=True)
-    for student, report in sorted(result.reports.items()):
-        name = _file_name(student)
+        for stale in (out / folder).iterdir():
+            if stale.suffix in suffixes and stale.stem not in names.values():
+                stale.unlink()
+    for student, report in graded.items():
+        name = names[student]
         (out / "reports" / f"{name}.json").write_text(
             json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (out / "feedback" / f"{name}.md").write_text(to_markdown(report), encoding="utf-8")
         (out / "feedback" / f"{name}.html").write_text(to_html(report), encoding="utf-8")
-    write_summary([r for s, r in sorted(result.reports.items()) if s not in result.failures], out)
+    write_summary(list(graded.values()), out)
 
 
-def _write_csv(path: Path, students: list[str], ids: list[str], result: BatchResult) -> None:
+def _write_csv(path: Path, students: list[str], ids: list[str], graded: dict[str, Report]) -> None:
     # Blank cells, never zeros, for a submission the grader could not grade: a TA who uploads
     # the CSV must not give a student 0 for the grader's failure.
     tmp = path.with_suffix(".csv.tmp")
@@ -163,8 +170,8 @@ def _write_csv(path: Path, students: list[str], ids: list[str], result: BatchRes
         writer = csv.writer(f)
         writer.writerow(["student", *ids, "total"])
         for student in students:
-            report = result.reports.get(student)
-            if report is None or student in result.failures:
+            report = graded.get(student)
+            if report is None:
                 writer.writerow([_csv_safe(student), *[""] * len(ids), ""])
                 continue
             scores = {e.id: points(e.score) for e in report.exercises}
@@ -229,10 +236,11 @@ def add_batch_arguments(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
-    parser.add_argument("--jobs", "-j", type=_positive_int, default=_cores(),
+    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                        help="a folder or .zip of the class's .ipynb/.py submissions")
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=_cores(), metavar="N",
                         help="submissions graded at once (default: the number of cores)")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default: SUBMISSIONS-graded beside SUBMISSIONS)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again what the gradebook already has for the same content and pack")

@@ -25,7 +25,7 @@ def points(value: float) -> str:
 
 def to_markdown(report: Report) -> str:
     lines = [f"# Feedback for {_md(report.student or report.submission)}", "",
-             f"Submission: {_md(report.submission)}  ",
+             f"Submission: {_md_code(report.submission)}  ",
              f"**Total: {points(report.score)} / {points(report.max_score)}**", ""]
     lines += [f"- {_md(note)}" for note in report.notes]
     lines += ["", "| Exercise | Score | Status |", "|---|---|---|"]
@@ -40,7 +40,7 @@ def to_markdown(report: Report) -> str:
         for d in exercise.diagnoses:
             lines.append(f"- **{_md(d.code)}**: {_md(d.message)}")
             if not d.hidden and d.case:
-                lines.append(f"  - case: {_md(d.case)}")
+                lines.append(f"  - case: {_md_code(d.case)}")
             if not d.hidden and d.details:
                 lines += ["", *_fenced(d.details, indent="  "), ""]
         if figures:
@@ -49,7 +49,8 @@ def to_markdown(report: Report) -> str:
     if errors:
         lines += ["", "## Cells that raised", ""]
         for cell in errors:
-            lines.append(f"- cell {cell.index}, line {cell.line}: {_md(cell.error_type)}: {_md(cell.message)}")
+            lines.append(f"- cell {cell.index}, line {cell.line}: "
+                         f"{_md(cell.error_type)}: {_md(cell.message)}")
             if cell.source_line:
                 lines += ["", *_fenced(cell.source_line, indent="  "), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -58,22 +59,28 @@ def to_markdown(report: Report) -> str:
 def to_html(report: Report) -> str:
     title = f"Feedback for {report.student or report.submission}"
     rows = "".join(
-        f'<tr><td><a href="#ex-{i}">{_h(e.id)}</a></td><td>{_h(e.title)}</td>'
+        f'<tr><td><a href="#ex-{i}">{escape(e.id)}</a></td><td>{escape(e.title)}</td>'
         f"<td>{points(e.score)} / {points(e.max_score)}</td><td>{_badge(e.status)}</td></tr>"
         for i, e in enumerate(report.exercises))
-    notes = "".join(f'<p class="note">{_h(n)}</p>' for n in report.notes)
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in report.notes)
     sections = "".join(_exercise_html(i, e) for i, e in enumerate(report.exercises))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_h(title)}</title><style>{_CSS}</style></head>
-<body><h1>{_h(title)}</h1>
-<p>Submission: <code>{_h(report.submission)}</code></p>
+    return html_page(title, f"""<p>Submission: <code>{escape(report.submission)}</code></p>
 <p class="total">Total: {points(report.score)} / {points(report.max_score)}</p>{notes}
 <table><thead><tr><th>Exercise</th><th>Title</th><th>Score</th><th>Status</th></tr></thead>
 <tbody>{rows}</tbody></table>
-{sections}{_cells_html(report)}
+{sections}{_cells_html(report)}""", _CSS)
+
+
+def html_page(title: str, body: str, css: str = "") -> str:
+    """A page that needs nothing but itself; its policy also blocks any script that slipped in."""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title><style>{_BASE_CSS}{css}</style></head>
+<body><h1>{escape(title)}</h1>
+{body}
 </body></html>
 """
 
@@ -81,29 +88,29 @@ def to_html(report: Report) -> str:
 def _exercise_html(index: int, exercise: ExerciseResult) -> str:
     diagnoses = "".join(_diagnosis_html(d) for d in exercise.diagnoses)
     figures = "".join(_figure_html(a) for a in _figures(exercise))
-    return (f'<section id="ex-{index}" class="exercise {_h(exercise.status)}">'
-            f"<h2>{_h(exercise.id)}: {_h(exercise.title)} "
+    return (f'<section id="ex-{index}" class="exercise {escape(exercise.status)}">'
+            f"<h2>{escape(exercise.id)}: {escape(exercise.title)} "
             f'<span class="score">{points(exercise.score)} / {points(exercise.max_score)}</span> '
             f"{_badge(exercise.status)}</h2>{diagnoses}{figures}</section>\n")
 
 
 def _diagnosis_html(d: Diagnosis) -> str:
-    parts = [f'<div class="diagnosis"><p><code class="code">{_h(d.code)}</code> {_h(d.message)}</p>']
+    parts = [f'<div class="diagnosis"><p><code class="code">{escape(d.code)}</code> {escape(d.message)}</p>']
     if not d.hidden:
         if d.case:
-            parts.append(f'<p class="case">Case: <code>{_h(d.case)}</code></p>')
+            parts.append(f'<p class="case">Case: <code>{escape(d.case)}</code></p>')
         if d.details:
-            parts.append(f"<pre>{_h(d.details)}</pre>")
+            parts.append(f"<pre>{escape(d.details)}</pre>")
     parts.append("</div>")
     return "".join(parts)
 
 
 def _figure_html(attachment: Attachment) -> str:
-    caption = f"<figcaption>{_h(attachment.caption)}</figcaption>" if attachment.caption else ""
+    caption = f"<figcaption>{escape(attachment.caption)}</figcaption>" if attachment.caption else ""
     if not _is_png(attachment.data_base64):
         return f'<figure><p class="note">This figure could not be shown.</p>{caption}</figure>'
-    return (f'<figure><img alt="{_h(attachment.caption or "figure")}" '
-            f'src="data:image/png;base64,{_h(attachment.data_base64)}">{caption}</figure>')
+    return (f'<figure><img alt="{escape(attachment.caption or "figure")}" '
+            f'src="data:image/png;base64,{escape(attachment.data_base64)}">{caption}</figure>')
 
 
 def _cells_html(report: Report) -> str:
@@ -111,8 +118,8 @@ def _cells_html(report: Report) -> str:
     if not errors:
         return ""
     items = "".join(
-        f"<li>cell {c.index}, line {c.line}: <code>{_h(c.error_type)}</code>: {_h(c.message)}"
-        + (f"<pre>{_h(c.source_line)}</pre>" if c.source_line else "") + "</li>"
+        f"<li>cell {c.index}, line {c.line}: <code>{escape(c.error_type)}</code>: {escape(c.message)}"
+        + (f"<pre>{escape(c.source_line)}</pre>" if c.source_line else "") + "</li>"
         for c in errors)
     return f'<section class="cells"><h2>Cells that raised</h2><ul>{items}</ul></section>'
 
@@ -129,11 +136,13 @@ def _is_png(data_base64: str) -> bool:
 
 
 def _badge(status: str) -> str:
-    return f'<span class="badge {_h(status)}">{_h(status)}</span>'
+    return f'<span class="badge {escape(status)}">{escape(status)}</span>'
 
 
-def _h(text: str) -> str:
+def escape(text: str) -> str:
+    """Text made inert in HTML, attribute values included."""
     return html.escape(str(text), quote=True)
+
 
 
 def _md(text: str) -> str:
@@ -143,17 +152,32 @@ def _md(text: str) -> str:
     return " ".join(text.split())
 
 
+def _md_code(text: str) -> str:
+    """One line of student text as a code span, which Markdown shows verbatim."""
+    text = " ".join(str(text).split())
+    fence = "`" * (_longest_backticks(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _fenced(text: str, *, indent: str) -> list[str]:
     # A fence longer than any run of backticks in the text, so the text cannot close it.
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * max(3, longest + 1)
+    fence = "`" * max(3, _longest_backticks(text) + 1)
     return [indent + line for line in (fence, *text.splitlines(), fence)]
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;
+def _longest_backticks(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
+_BASE_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:64rem;margin:2rem auto;
 padding:0 1rem;color:#1f2328;line-height:1.45}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}
+table{border-collapse:collapse;margin:1rem 0}
+th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}
+img{max-width:100%}
+"""
+_CSS = """
 .total{font-size:1.3rem;font-weight:600}.note{color:#9a6700}
 section.exercise{border-left:4px solid #d0d7de;padding:.2rem 1rem;margin:1.2rem 0}
 section.passed{border-color:#1a7f37}section.partial{border-color:#bf8700}
@@ -164,5 +188,5 @@ h2{font-size:1.1rem}.score{font-weight:400;margin-left:.5rem}
 .badge.failed,.badge.error{background:#ffebe9}
 code.code{background:#eaeef2;padding:.05rem .3rem;border-radius:.3rem}
 pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap}
-figure img{max-width:100%;border:1px solid #d0d7de}
+figure img{border:1px solid #d0d7de}
 """

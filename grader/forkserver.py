@@ -135,6 +135,8 @@ def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation:
     _warm_up()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if isolation != "none" and os.geteuid() == 0:
+        sandbox.claim_block()
     capabilities = sandbox.prepare_server() if isolation != "none" else {"level": "none"}
     sock.send(json.dumps({"capabilities": capabilities}, default=str).encode())
     jobs: dict[int, tuple[int, str]] = {}

@@ -59,8 +59,10 @@ class Gradebook:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):
             self._conn.close()
-            raise ValueError(f"{path}: gradebook schema version {version}, this grader knows {SCHEMA_VERSION}")
-        self._conn.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            raise ValueError(f"{path}: gradebook schema version {version}; "
+                             f"this grader knows version {SCHEMA_VERSION}")
+        self._conn.executescript(
+            f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
 
     def lookup(self, student: str, content_hash: str, pack_hash: str) -> Report | None:
         """The stored report of this exact content graded with this exact pack, if any."""

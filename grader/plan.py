@@ -91,11 +91,21 @@ class References:
             return self._cache[key]
 
     def warm(self, student: str = "") -> None:
-        """Compute every reference now (once per pack), so grading a class pays it once."""
+        """Compute every reference now (once per pack); PackError names each that fails."""
+        problems = []
         for exercise in self.pack.exercises:
             for item in probes_for(exercise):
-                if item.kind in REFERENCE_KINDS:
-                    self.observe(exercise, item, student=student)
+                if item.kind not in REFERENCE_KINDS:
+                    continue
+                observed = self.observe(exercise, item, student=student)
+                if observed.get("outcome") != "returned":
+                    error = observed.get("error", {})
+                    problems.append(PackProblem(
+                        exercise.file, 0, 0, f"checks[{item.check}]",
+                        f"the reference solution failed on case {item.case}: "
+                        f"{error.get('type', '')}: {error.get('message', '')}"))
+        if problems:
+            raise PackError(problems)
 
 
 def _import_solution(path: Path, exercise: Exercise) -> ModuleType:

@@ -148,11 +148,12 @@ class Checker:
 
     def mapping(self, data: Any, rules: dict[str, Rule], path: str,
                 required: tuple[str, ...] = ()) -> bool:
-        """Check a mapping's keys and values; False if it is not a mapping at all."""
+        """Check a mapping's keys and values; False if anything in it is wrong."""
         if not isinstance(data, dict):
             self.problem(data, None, path or "(document)",
                          f"must be a mapping (got {_describe(data)})")
             return False
+        before = len(self.problems)
         for key, value in data.items():
             field = f"{path}.{key}" if path else str(key)
             if key not in rules:
@@ -165,4 +166,4 @@ class Checker:
         for key in required:
             if key not in data:
                 self.problem(data, None, f"{path}.{key}" if path else key, "is required")
-        return True
+        return len(self.problems) == before

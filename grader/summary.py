@@ -8,7 +8,6 @@ cases each of them failed.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import statistics
 from collections import Counter
@@ -16,8 +15,9 @@ from pathlib import Path
 from typing import Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from grader.feedback import points
+from grader.feedback import escape, html_page, points
 from grader.model import STATUSES, ExerciseResult, Report
 
 TOP_CODES = 5
@@ -34,14 +34,7 @@ def write_summary(reports: Sequence[Report], out: Path) -> Path:
 def render_summary(reports: Sequence[Report]) -> str:
     reports = sorted(reports, key=lambda r: r.student)
     body = _class_html(reports) if reports else "<p>No graded submissions yet.</p>"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>Class summary</title><style>{_CSS}</style></head>
-<body><h1>Class summary</h1>
-{body}
-</body></html>
-"""
+    return html_page("Class summary", body)
 
 
 def _class_html(reports: list[Report]) -> str:
@@ -63,10 +56,11 @@ def _class_html(reports: list[Report]) -> str:
 def _histogram(totals: list[float], max_total: float) -> Figure:
     fig = Figure(figsize=(7, 3), layout="constrained")
     ax = fig.subplots()
-    bins = max(1, min(20, int(max_total) or 1))
+    bins = min(20, max(1, int(max_total)))
     ax.hist(totals, bins=bins, range=(0, max_total or 1), color="#0969da", edgecolor="white")
     ax.set_xlabel("total score")
     ax.set_ylabel("students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 
@@ -85,7 +79,7 @@ def _exercise_table(results: dict[str, list[ExerciseResult]], rates: dict[str, f
     for ex, exercises in results.items():
         statuses = Counter(e.status for e in exercises)
         mean = statistics.fmean(e.score for e in exercises)
-        rows.append(f"<tr><td>{_h(ex)}</td><td>{_h(exercises[0].title)}</td>"
+        rows.append(f"<tr><td>{escape(ex)}</td><td>{escape(exercises[0].title)}</td>"
                     f"<td>{points(mean)} / {points(exercises[0].max_score)}</td>"
                     f"<td>{100 * rates[ex]:.0f}%</td>"
                     + "".join(f"<td>{statuses[s]}</td>" for s in STATUSES) + "</tr>")
@@ -103,9 +97,10 @@ def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
         counts.update({d.code for d in exercise.diagnoses})
     if not counts:
         return ""
-    rows = "".join(f"<tr><td><code>{_h(code)}</code></td><td>{n}</td><td>{_h(_cap(examples[code]))}</td></tr>"
-                   for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES])
-    return (f"<h3>{_h(exercise_id)}</h3><table><thead><tr><th>Code</th><th>Students</th>"
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]
+    rows = "".join(f"<tr><td><code>{escape(code)}</code></td><td>{n}</td>"
+                   f"<td>{escape(_cap(examples[code]))}</td></tr>" for code, n in top)
+    return (f"<h3>{escape(exercise_id)}</h3><table><thead><tr><th>Code</th><th>Students</th>"
             f"<th>Example message</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
@@ -113,20 +108,9 @@ def _img(fig: Figure, alt: str) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'<img alt="{_h(alt)}" src="data:image/png;base64,{data}">'
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _cap(text: str) -> str:
     return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…"
 
-
-def _h(text: str) -> str:
-    return html.escape(str(text), quote=True)
-
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:64rem;margin:2rem auto;
-padding:0 1rem;color:#1f2328}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}
-img{max-width:100%}
-"""

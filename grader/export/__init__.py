@@ -10,25 +10,38 @@ from __future__ import annotations
 
 from typing import Callable
 
-from grader.export import junit, prairielearn
 from grader.export._feedback import dumps
 from grader.export.cli import (add_export_arguments, add_gradescope_arguments, run_export,
                                run_gradescope)
 from grader.model import Report
 
+# Each renderer imports its module on use: gradescope and prairielearn are also scripts
+# (`python -m grader.export.gradescope --failure …`), and runpy warns when the package has
+# already imported the module it is asked to run.
+
 
 def _gradescope(report: Report) -> str:
-    # Imported on use: `python -m grader.export.gradescope` (run_autograder's failure path)
-    # would otherwise find its module already imported by this package, which runpy warns about.
     from grader.export import gradescope
 
     return dumps(gradescope.render(report))
 
 
+def _prairielearn(report: Report) -> str:
+    from grader.export import prairielearn
+
+    return dumps(prairielearn.render(report))
+
+
+def _junit(report: Report) -> str:
+    from grader.export import junit
+
+    return junit.render(report)
+
+
 RENDERERS: dict[str, Callable[[Report], str]] = {
     "gradescope": _gradescope,
-    "prairielearn": lambda report: dumps(prairielearn.render(report)),
-    "junit": junit.render,
+    "prairielearn": _prairielearn,
+    "junit": _junit,
 }
 
 __all__ = ["RENDERERS", "add_export_arguments", "add_gradescope_arguments", "run_export",

@@ -5,12 +5,14 @@ Canvas rejects a header where `SIS User ID` is not followed by `SIS Login ID` or
 before the assignments is not `Section`. A column named `Title (id)` updates that assignment; a
 bare title updates the assignment of exactly that title, or creates a new one.
 
-Students are joined through a gradebook CSV exported from Canvas (the roster). A report's student
-(its file's stem when empty) is compared, ignoring case, with the roster's SIS Login ID, then SIS
-User ID, then ID, then read as a Canvas submission-download name (`doejane_101_5531_hw2.ipynb`,
-`doejane_LATE_101_5531_…`), whose first number is the Canvas ID; the first rule that finds exactly
-one roster row wins. Roster students without a report are left out, so Canvas keeps their current
-score (a blank cell means "no score"); every unmatched student comes back as a warning.
+Students are joined through a gradebook CSV exported from Canvas (the roster). A report whose
+file or student is a Canvas submission-download name (`doejane_101_5531_hw2.ipynb`,
+`doejane_LATE_101_…`) joins on ID, that name's first number. Otherwise its student (its file's
+stem when empty) is compared, ignoring case, with the SIS Login ID, SIS User ID and ID columns,
+and must name exactly one roster row: numeric SIS ids can equal another student's Canvas ID, and
+a guess would give one student's grade to another. Roster students without a report are left
+out, so Canvas keeps their current score (a blank cell means "no score"); every student left out
+comes back as a warning.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"  # as Canvas's exporter writes it
 _JOIN_COLUMNS = ("SIS Login ID", "SIS User ID", "ID")
 _TITLE_AND_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z")  # the importer's own pattern
-_DOWNLOAD_NAME = re.compile(r"\A[^_]*(?:_late)?_(\d+)_\d+(?:_|\Z)")
+_DOWNLOAD_NAME = re.compile(r"\A[^_]+(?:_late)?_(\d+)_\d+(?:_|\Z)")
 _SKIPPED_CELL = re.compile(r"\A(|muted|manual posting.*)\Z", re.IGNORECASE)
 
 
@@ -101,11 +103,14 @@ def _join(reports: list[Report], roster: list[dict[str, str]]
     warnings: list[str] = []
     for report in reports:
         ident = report.student or PurePath(report.submission).stem
-        row = _find(key(ident), index)
-        if row is None:
-            warnings.append(f"no roster row for student {ident!r} ({report.submission}): "
-                            "not exported")
-        elif row in best:
+        rows = _rows(report, ident, index)
+        if len(rows) != 1:
+            names = ", ".join(repr(roster[i]["Student"]) for i in sorted(rows))
+            why = f"it names several roster rows ({names})" if rows else "no roster row"
+            warnings.append(f"student {ident!r} ({report.submission}): {why}; not exported")
+            continue
+        row = rows.pop()
+        if row in best:
             kept, other = sorted((best[row], report), key=lambda r: r.score, reverse=True)
             warnings.append(f"several reports for {roster[row]['Student']!r} "
                             f"({kept.submission}, {other.submission}): kept the higher score")
@@ -123,14 +128,12 @@ def _index(roster: list[dict[str, str]], column: str) -> dict[str, list[int]]:
     return found
 
 
-def _find(ident: str, index: dict[str, dict[str, list[int]]]) -> int | None:
-    for column in _JOIN_COLUMNS:
-        rows = index[column].get(ident, [])
-        if len(rows) == 1:
-            return rows[0]
-    download = _DOWNLOAD_NAME.match(ident)
-    rows = index["ID"].get(download.group(1), []) if download else []
-    return rows[0] if len(rows) == 1 else None
+def _rows(report: Report, ident: str, index: dict[str, dict[str, list[int]]]) -> set[int]:
+    for name in (PurePath(report.submission).name, ident):
+        download = _DOWNLOAD_NAME.match(key(name))
+        if download:
+            return set(index["ID"].get(download.group(1), []))
+    return {i for column in _JOIN_COLUMNS for i in index[column].get(key(ident), [])}
 
 
 def _differs(cell: str, value: float) -> bool:

@@ -4,10 +4,15 @@ PrairieLearn rejects a results.json of 1 MB or more outright (issue #1153), show
 `output` as preformatted text (no Markdown), and has no per-test visibility: a hidden case's
 diagnosis therefore shows its code only. Every test carries `points` and `max_points`, because
 one test without them switches the points display off for all.
+
+`python -m grader.export.prairielearn --not-gradable MSG --out FILE` writes the results for a
+notebook the grader could not read, from a grading container's entrypoint script.
 """
 from __future__ import annotations
 
+import argparse
 import math
+from pathlib import Path
 from typing import Any
 
 from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, grouped,
@@ -59,3 +64,20 @@ def _test(exercise: ExerciseResult, limit: int) -> dict[str, Any]:
         "message": cap("\n".join(lines) or exercise.status, limit),
         "output": cap(details, limit),
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader.export.prairielearn",
+                                     description="Write PrairieLearn results for a submission "
+                                                 "that cannot be graded.")
+    parser.add_argument("--not-gradable", required=True, metavar="MESSAGE",
+                        help="why, for the student")
+    parser.add_argument("--out", type=Path, required=True, help="results.json to write")
+    args = parser.parse_args(argv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(dumps(not_gradable(args.not_gradable)), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

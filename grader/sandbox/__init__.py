@@ -11,15 +11,16 @@ What the fork server calls, and when:
   other children it has not yet waited for. The server must not ``waitpid(-1)``: sweep reaps
   the orphans it kills, and the server reaps only its own job children.
 
-``slot`` is 0..N-1 over concurrent jobs; as root the child runs as uid ``61000 + slot``, and
-the engine creates ``workdir`` owned by ``slot_uid(slot)``.
+``slot`` is 0..N-1 over concurrent jobs (N <= 64); as root the child runs as uid
+``slot_uid(slot)``, in a block of 64 uids from 61000 that ``prepare_server()`` claims for this
+server alone (``claim_block()``), and the engine creates ``workdir`` owned by that uid.
 """
 from .child import enter
-from .identity import UID_BASE, slot_uid
+from .identity import UID_BASE, claim_block, slot_uid
 from .interpreter import PRELOAD
 from .reaper import kill_slot_processes, orphans, sweep
-from .report import LEVELS, describe
+from .report import describe
 from .server import prepare_server
 
-__all__ = ["LEVELS", "PRELOAD", "UID_BASE", "describe", "enter", "kill_slot_processes",
+__all__ = ["PRELOAD", "UID_BASE", "claim_block", "describe", "enter", "kill_slot_processes",
            "orphans", "prepare_server", "slot_uid", "sweep"]

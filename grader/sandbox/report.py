@@ -3,9 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-LEVELS = ("strong", "standard", "basic")
-
-
 def level(isolation: dict[str, Any]) -> str:
     """strong: own uid, Landlock allow-list, no network at all (TCP and UDP);
     standard: protected files unreadable (Landlock or mounts) and at least TCP closed;

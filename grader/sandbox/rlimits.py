@@ -51,8 +51,5 @@ def _set(name: str, which: int, soft: int, hard: int, notes: list[str]) -> int |
 def _vm_size_bytes() -> int:
     """The address space already mapped: import torch alone needs >500 MiB of it, and the
     budget must come on top, or the child could not even run."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()

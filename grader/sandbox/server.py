@@ -4,10 +4,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import interpreter, landlock, network, reaper, seccomp, syscalls
+from . import identity, interpreter, landlock, network, reaper, seccomp, syscalls
 
 _capabilities: dict[str, Any] = {}
 
@@ -18,6 +18,7 @@ def prepare_server(preload: Iterable[str] = interpreter.PRELOAD) -> dict[str, An
     notes: list[str] = []
     caps: dict[str, Any] = {"root": os.geteuid() == 0, "subreaper": _subreaper(notes),
                             "landlock_abi": landlock.abi()}
+    caps["uid_block"] = _uid_block(notes) if caps["root"] else None
     if seccomp.compile_filter() is None:
         notes.append("pyseccomp is not importable: no seccomp layer")
     caps.update(_probe_in_child(caps["root"]))
@@ -28,9 +29,10 @@ def prepare_server(preload: Iterable[str] = interpreter.PRELOAD) -> dict[str, An
         wanted = list(preload)
         failed = interpreter.preload(wanted)
         caps["preloaded"] = [name for name in wanted if name not in failed]
-        notes.append(f"interpreter under {sorted(plan) or hopeless} is closed to other uids: "
-                     + ("children re-expose it in a mount namespace" if caps["mountns"]
-                        and not hopeless else "only preloaded modules import after the uid drop"))
+        remedy = ("children re-expose it in a mount namespace" if caps["mountns"] and not hopeless
+                  else "after the uid drop only preloaded modules import")
+        notes.append(f"the interpreter is closed to other uids ({sorted(plan) or hopeless}): "
+                     f"{remedy}")
     caps["notes"] = notes
     _capabilities.clear()
     _capabilities.update(caps)
@@ -40,6 +42,14 @@ def prepare_server(preload: Iterable[str] = interpreter.PRELOAD) -> dict[str, An
 def capabilities() -> dict[str, Any]:
     """What prepare_server found; empty when it was not called."""
     return _capabilities
+
+
+def _uid_block(notes: list[str]) -> int | None:
+    try:
+        return identity.claim_block()
+    except OSError as exc:
+        notes.append(f"no uid block of its own ({exc}): another grader may share slot uids")
+        return None
 
 
 def _subreaper(notes: list[str]) -> bool:
@@ -55,35 +65,40 @@ def _probe_in_child(root: bool) -> dict[str, bool]:
     """Try namespaces and the seccomp filter for real, in a throwaway child: a container's
     own seccomp profile can refuse them even to root."""
     scratch = tempfile.mkdtemp(prefix="sandbox-probe-")
-    pid = os.fork()
-    if pid == 0:
-        os._exit(_probe_bits(root, scratch))
-    _, status = os.waitpid(pid, 0)
-    shutil.rmtree(scratch, ignore_errors=True)
-    bits = os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 0
+    try:
+        pid = os.fork()
+        if pid == 0:
+            bits = 0
+            try:
+                bits = _probe_bits(root, scratch)
+            finally:
+                os._exit(bits)
+        _, status = os.waitpid(pid, 0)
+        bits = os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 0
+    except OSError:
+        bits = 0
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return {"netns": bool(bits & 1), "mountns": bool(bits & 2), "seccomp": bool(bits & 4)}
 
 
 def _probe_bits(root: bool, scratch: str) -> int:
-    bits = 0
-    try:
-        if root:
-            network.isolate()
-            bits |= 1
-    except OSError:
-        pass
-    try:
-        if root:
-            syscalls.unshare(syscalls.CLONE_NEWNS)
-            syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
-            syscalls.mount("tmpfs", scratch, "tmpfs", syscalls.MS_RDONLY, "size=4k")
-            bits |= 2
-    except OSError:
-        pass
-    try:
+    def private_tmpfs() -> None:
+        syscalls.unshare(syscalls.CLONE_NEWNS)
+        syscalls.mount(None, "/", None, syscalls.MS_REC | syscalls.MS_PRIVATE)
+        syscalls.mount("tmpfs", scratch, "tmpfs", syscalls.MS_RDONLY, "size=4k")
+
+    def filtered() -> None:
         syscalls.prctl(syscalls.PR_SET_NO_NEW_PRIVS, 1)
         seccomp.install()
-        bits |= 4
+
+    return (1 * (root and _works(network.isolate)) + 2 * (root and _works(private_tmpfs))
+            + 4 * _works(filtered))
+
+
+def _works(action: Callable[[], None]) -> bool:
+    try:
+        action()
     except Exception:
-        pass
-    return bits
+        return False
+    return True

@@ -1,0 +1,357 @@
+"""`grader.check("id")` in the student's own kernel: final grading's probes and judges, public cases only.
+
+The student's function runs in the kernel process itself. Checking is for the student's benefit:
+fooling it only misleads the one who does, and final grading runs everything again, sandboxed,
+with the hidden cases too. Only the source of the evidence differs from the server: probe.observe
+runs here on the kernel's current definitions, and the references come from the public file that
+`python -m grader assign` wrote beside the notebook (see grader/public.py).
+
+Figures: Jupyter's inline backend shows and closes every figure at the end of the cell that drew
+it, before a later check() could look. `setup()` therefore wraps `pyplot.show` and puts a
+post_execute callback ahead of the inline backend's, recording each cell's figures as curve data;
+running a cell again replaces what it drew before. check() grades those and any figure still open.
+"""
+from __future__ import annotations
+
+import html
+import sys
+import threading
+import time
+from pathlib import Path
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from grader import probe, report
+from grader.feedback import points
+from grader.checks import WHOLE_SUBMISSION_JUDGES, Evidence
+from grader.figures import MAX_FIGURES, FigureCapture
+from grader.grade import grade_exercise
+from grader.model import Diagnosis, ExerciseResult, Report
+from grader.pack import Exercise
+from grader.plan import Probe, probes_for
+from grader.public import PublicData, PublicReferences, load
+from grader.runner import RunResult
+from grader.static import SourceIndex
+from grader.submission import Cell, parse_submission
+
+NO_FIGURE_NOTE = ("No figure is available to check: check() sees the figures drawn by cells run after "
+                  "the setup cell. Run the cell that draws the figure again, then this one.")
+
+
+class _Recorder(FigureCapture):
+    """FigureCapture's record format, without its set-up (which would switch the kernel to Agg)."""
+
+    def __init__(self) -> None:  # noqa: D107 - deliberately skips FigureCapture.__init__
+        self.render_png = False
+
+
+class FigureLog:
+    """The figures of each cell's latest run, as curve records, in the order the cells ran."""
+
+    def __init__(self) -> None:
+        self.by_cell: dict[str, dict[int, dict[str, Any]]] = {}
+        self.cell_key = ""
+        self.count = 0
+        self.recorder = _Recorder()
+
+    def start(self, key: str, count: int) -> None:
+        self.by_cell.pop(key, None)
+        self.cell_key, self.count = key, count
+
+    def capture(self) -> None:
+        """Record every figure open now, for the cell running now (a figure once per cell)."""
+        from matplotlib._pylab_helpers import Gcf
+
+        records = self.by_cell.setdefault(self.cell_key, {})
+        for manager in Gcf.get_all_fig_managers():
+            figure = manager.canvas.figure
+            records[id(figure)] = self.recorder._record(figure, self.count)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [r for cell in self.by_cell.values() for r in cell.values()][-MAX_FIGURES:]
+
+
+class _Kernel:
+    """What this kernel knows: the public data, and the cells and figures seen since setup()."""
+
+    def __init__(self) -> None:
+        self.data: PublicData | None = None
+        self.problem = "grader.notebook.setup() has not run: run the notebook's setup cell first."
+        self.figures = FigureLog()
+        self.cells: dict[int, dict[str, Any]] = {}
+
+
+_kernel = _Kernel()
+
+
+def setup(public: str | Path | None = None) -> None:
+    """Load the public cases (default: the one *.public.json here) and start recording.
+
+    Never raises: a notebook's "Run all" must not stop here, and the final grader runs this cell
+    too, where no public file exists. check() explains whatever went wrong.
+    """
+    path = Path(public) if public else _find_public()
+    if path is None:
+        _kernel.problem = ("No public data found: put the .public.json file that came with this "
+                           "notebook next to it, then run the setup cell again.")
+        return
+    try:
+        _kernel.data = load(path)
+    except Exception as exc:  # a missing or damaged file: say which and why, in the output
+        _kernel.data, _kernel.problem = None, f"Cannot use {path}: {exc}"
+        return
+    shell = _shell()
+    if shell is not None:
+        _hook_shell(shell)
+    _hook_pyplot_show()
+
+
+def check(exercise_id: str) -> CheckOutput:
+    """Grade one exercise against the kernel's current definitions, on its public cases."""
+    if _kernel.data is None:
+        setup()
+    data = _kernel.data
+    if data is None:
+        return CheckOutput(notes=(_kernel.problem,))
+    exercise = data.exercise(exercise_id)
+    if exercise is None:
+        known = ", ".join(e.id for e in data.exercises)
+        return CheckOutput(notes=(f"There is no exercise {exercise_id!r} in this assignment (known: {known}).",))
+    return _checked([exercise], data, total=False)
+
+
+def check_all() -> CheckOutput:
+    """Grade every exercise on its public cases and show the total."""
+    if _kernel.data is None:
+        setup()
+    if _kernel.data is None:
+        return CheckOutput(notes=(_kernel.problem,), total=True)
+    return _checked(list(_kernel.data.exercises), _kernel.data, total=True)
+
+
+def _checked(exercises: list[Exercise], data: PublicData, *, total: bool) -> CheckOutput:
+    started = time.perf_counter()
+    results = grade(exercises, data)
+    notes = []
+    if any(c.kind == "figure" for e in exercises for c in e.checks) and not _kernel.figures.records():
+        notes.append(NO_FIGURE_NOTE)
+    hidden = {e.id: data.hidden_cases.get(e.id, 0) for e in exercises}
+    return CheckOutput(results=results, hidden_cases=hidden, notes=tuple(notes), total=total,
+                       student=data.student, seconds=time.perf_counter() - started)
+
+
+def grade(exercises: list[Exercise], data: PublicData) -> tuple[ExerciseResult, ...]:
+    """Build the evidence in-process (the child's RunResult, made here) and run the judges."""
+    shell = _shell()
+    namespace = shell.user_ns if shell is not None else vars(sys.modules["__main__"])
+    _kernel.figures.capture()
+    cells = _source_cells(shell)
+    run = RunResult(cells=dict(_kernel.cells), figures=_kernel.figures.records(),
+                    names=[{"name": k, "callable": callable(v)} for k, v in list(namespace.items())
+                           if not k.startswith("__")])
+    # The probes reseed torch; the student's own random stream must continue as if untouched.
+    with torch.random.fork_rng(devices=[]):
+        for exercise in exercises:
+            for item in probes_for(exercise, public_only=True):
+                run.probes[item.key] = _observe(item, namespace, data)
+    evidence = Evidence(run=run, source=SourceIndex(cells), references=PublicReferences(data),
+                        student=data.student)
+    return tuple(grade_exercise(e, evidence, cells, public_only=True) for e in exercises)
+
+
+def _observe(item: Probe, namespace: dict[str, Any], data: PublicData) -> dict[str, Any]:
+    function = namespace.get(item.function)
+    if not callable(function):
+        return {"outcome": "missing"}
+    # The deadline is a SIGALRM timer, which only the main thread may set.
+    seconds = data.check_seconds if threading.current_thread() is threading.main_thread() else None
+    return probe.observe(item.kind, function, item.specs, item.seed, item.options,
+                         student=data.student, forbid=item.forbid, namespace=namespace, seconds=seconds)
+
+
+def _source_cells(shell: Any) -> tuple[Cell, ...]:
+    """The kernel's input history (cell N is In[N]); outside IPython, the script that runs."""
+    if shell is not None:
+        history = shell.user_ns.get("In") or []
+        return tuple(Cell(index=i, source=s, code=s) for i, s in enumerate(history) if i and s.strip())
+    path = Path(getattr(sys.modules["__main__"], "__file__", "") or "")
+    if path.suffix == ".py" and path.is_file():
+        return parse_submission(path.name, path.read_bytes()).cells
+    return ()
+
+
+def _find_public() -> Path | None:
+    found = sorted(Path.cwd().glob("*.public.json"))
+    return found[0] if len(found) == 1 else None
+
+
+def _shell() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return shell if hasattr(shell, "events") and hasattr(shell, "user_ns") else None
+
+
+def _hook_shell(shell: Any) -> None:
+    """Record each cell's figures before the inline backend closes them, and how each cell ended."""
+    callbacks = shell.events.callbacks
+    if _capture_figures not in callbacks["post_execute"]:
+        callbacks["post_execute"].insert(0, _capture_figures)
+    for event, callback in (("pre_run_cell", _cell_starts), ("post_run_cell", _cell_ended)):
+        if callback not in callbacks[event]:
+            shell.events.register(event, callback)
+
+
+def _cell_starts(info: Any) -> None:
+    shell = _shell()
+    count = shell.execution_count if shell is not None else 0
+    _kernel.figures.start(str(getattr(info, "cell_id", None) or count), count)
+
+
+def _capture_figures() -> None:
+    _kernel.figures.capture()
+
+
+def _cell_ended(result: Any) -> None:
+    count = getattr(result, "execution_count", None)
+    if count is None:
+        return
+    error = result.error_before_exec or result.error_in_exec
+    record: dict[str, Any] = {"type": "cell", "index": count, "status": "error" if error else "ok"}
+    if error is not None:
+        record["error"] = probe.describe_error(error)
+    _kernel.cells[count] = record
+
+
+def _hook_pyplot_show() -> None:
+    """plt.show() shows and closes figures mid-cell: record them first."""
+    import matplotlib.pyplot as plt
+
+    if getattr(plt.show, "grader_hook", False):
+        return
+    original = plt.show
+
+    def show(*args: Any, **kwargs: Any) -> Any:
+        _kernel.figures.capture()
+        return original(*args, **kwargs)
+
+    show.grader_hook = True  # type: ignore[attr-defined]
+    show.__wrapped__ = original  # type: ignore[attr-defined]
+    plt.show = show
+
+
+@dataclass(frozen=True, repr=False)
+class CheckOutput:
+    """What check() and check_all() show: HTML in Jupyter, the command line's text elsewhere."""
+
+    results: tuple[ExerciseResult, ...] = ()
+    hidden_cases: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    total: bool = False
+    student: str = ""
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.results), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.results), 4)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.results) and all(r.status == "passed" for r in self.results)
+
+    def __str__(self) -> str:
+        text = ""
+        if self.results:
+            text = report.to_text(Report(submission="this notebook, public cases only", score=self.score,
+                                         max_score=self.max_score, exercises=self.results,
+                                         student=self.student))
+        hidden = sum(self.hidden_cases.values())
+        notes = self.notes + ((f"Final grading also runs {hidden} hidden case(s).",) if hidden else ())
+        return text + "".join(f"{note}\n" for note in notes)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        if self.total:
+            parts = [_summary_html(self)] if self.results else []
+        else:
+            parts = [_exercise_html(r, self.hidden_cases.get(r.id, 0)) for r in self.results]
+        parts += [f'<p style="color:#9a6700">{_h(note)}</p>' for note in self.notes]
+        return f'<div class="grader-check" style="{_FONT}">{"".join(parts)}</div>'
+
+
+_COLOURS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "error": "#cf222e",
+            "missing": "#6e7781"}
+_FONT = "font-family:system-ui,sans-serif;line-height:1.4"
+_MUTED = "color:#57606a;font-size:90%"
+_PRE = "background:#f6f8fa;padding:.5em;margin:.3em 0;white-space:pre-wrap;font-size:85%"
+_CELL = "text-align:left;padding:.15em .6em;border-bottom:1px solid #d0d7de"
+
+
+def _badge(status: str) -> str:
+    return (f'<span style="background:{_COLOURS.get(status, "#6e7781")};color:#fff;border-radius:1em;'
+            f'padding:0 .5em;font-size:85%">{_h(status)}</span>')
+
+
+def _exercise_html(result: ExerciseResult, hidden: int) -> str:
+    parts = [f'<div><b>{report.MARKS.get(result.status, "")} {_h(result.id)}</b>: {_h(result.title)} '
+             f"&nbsp;<b>{points(result.score)} / {points(result.max_score)}</b> {_badge(result.status)}</div>"]
+    for check in result.checks:
+        if check.kind in WHOLE_SUBMISSION_JUDGES:
+            counted = "passes" if check.passed else "does not pass"
+        else:
+            counted = f"{check.cases_passed} of {check.cases_total} public case(s) pass"
+        parts.append(f'<div style="{_MUTED}">{_h(check.name)}: {counted}</div>')
+        shown = check.diagnoses[:report.SHOWN_PER_CHECK]
+        parts += [_diagnosis_html(d) for d in shown]
+        if len(check.diagnoses) > len(shown):
+            parts.append(f'<div style="{_MUTED};margin-left:1em">… and {len(check.diagnoses) - len(shown)} '
+                         "more case(s) like these</div>")
+    if hidden:
+        parts.append(f'<div style="{_MUTED}">Checked on the public cases only: final grading also '
+                     f"runs {hidden} hidden case(s).</div>")
+    colour = _COLOURS.get(result.status, "#6e7781")
+    return (f'<div style="border-left:4px solid {colour};padding:.2em .8em;margin:.5em 0">'
+            + "".join(parts) + "</div>")
+
+
+def _diagnosis_html(diagnosis: Diagnosis) -> str:
+    case = f", case <code>{_h(diagnosis.case)}</code>" if diagnosis.case and not diagnosis.hidden else ""
+    details = (f'<pre style="{_PRE}">{_h(diagnosis.details)}</pre>'
+               if diagnosis.details and not diagnosis.hidden else "")
+    return (f'<div style="margin:.4em 0 0 1em"><code>{_h(diagnosis.code)}</code> {_h(diagnosis.message)}'
+            f'<div style="{_MUTED}">{_h(diagnosis.check)}{case}</div>{details}</div>')
+
+
+def _summary_html(output: CheckOutput) -> str:
+    """check_all: one row per exercise with its first problem; check(id) has the details."""
+    rows = []
+    for r in output.results:
+        first = r.diagnoses[0] if r.diagnoses else None
+        problem = f"<code>{_h(first.code)}</code> {_h(_short(first.message))}" if first else ""
+        rows.append(f'<tr><td style="{_CELL}">{report.MARKS.get(r.status, "")} {_h(r.id)}</td>'
+                    f'<td style="{_CELL}">{points(r.score)} / {points(r.max_score)}</td>'
+                    f'<td style="{_CELL}">{_badge(r.status)}</td><td style="{_CELL}">{problem}</td></tr>')
+    head = "".join(f'<th style="{_CELL}">{name}</th>' for name in ("Exercise", "Score", "Status", "First problem"))
+    hidden = sum(output.hidden_cases.values())
+    return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
+            f'</tbody></table><p style="font-size:110%"><b>Total: {points(output.score)} / '
+            f'{points(output.max_score)}</b> <span style="{_MUTED}">on the public cases; final grading '
+            f'also runs {hidden} hidden case(s). <code>grader.check("id")</code> shows the details.</span></p>')
+
+
+def _short(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _h(text: object) -> str:
+    return html.escape(str(text), quote=True)
