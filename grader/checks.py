@@ -64,12 +64,11 @@ def judge_outcome(exercise: Exercise, observation: dict[str, Any]) -> Verdict | 
         code, hint = diagnose.code_for_error(error, exercise.errors)
         fields = {"error": diagnose.describe_error(error), "detail": error.get("message", ""),
                   "call": error.get("message", "")}
-        details = "\n".join(error.get("trace", []))
         if error.get("phase") == "observe" and code == "function-raised":
             return _failure("mismatch", f"The result could not be used: {diagnose.describe_error(error)}")
         message = hint or diagnose.message(code, **fields)
-        if code not in ("function-raised", "timeout"):
-            message += f" ({diagnose.describe_error(error)})"
+        where = f"\nin {error['trace'][-1]}" if error.get("trace") else ""
+        details = "" if code == "function-raised" else diagnose.describe_error(error, with_line=False) + where
         return Verdict(False, code, message, details, raised=True)
     if outcome != "returned":
         return _failure("crashed", detail="the child sent no usable observation", raised=True)

@@ -14,7 +14,7 @@ import torch
 
 from grader.encode import Decoded, Opaque
 
-TABLE_ROWS = 5
+TABLE_ROWS = 4
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,6 @@ def _details(assert_message: str, got: torch.Tensor, expected: torch.Tensor, rto
              if line.strip() and not line.startswith("Tensor-likes")]
     lines.append(f"Tolerances: rtol={rtol:g}, atol={atol:g}.")
     if got.dim() == 0:
-        lines.append(f"Got {_fmt(got.item())}, expected {_fmt(expected.item())}.")
         return "\n".join(lines)
     error = (got - expected).abs().nan_to_num(nan=math.inf).reshape(-1)
     worst = torch.argsort(error, descending=True, stable=True)[:TABLE_ROWS]

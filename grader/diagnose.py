@@ -105,10 +105,10 @@ def code_for_error(error: dict[str, Any], rules: tuple = ()) -> tuple[str, str]:
     return "function-raised", ""
 
 
-def describe_error(error: dict[str, Any]) -> str:
+def describe_error(error: dict[str, Any], with_line: bool = True) -> str:
     """`RuntimeError: … (cell 4, line 3: y.backward())`: the error and the student's own line."""
     text = f"{error.get('type', 'Error')}: {str(error.get('message', '')).strip()}"
     text = text if len(text) <= 300 else text[:297] + "…"
-    if error.get("cell"):
+    if error.get("cell") and with_line:
         text += f" (cell {error['cell']}, line {error.get('line', '?')}: {error.get('source_line', '')})"
     return text

@@ -310,11 +310,14 @@ def _exercise_html(result: ExerciseResult, hidden: int) -> str:
         else:
             counted = f"{check.cases_passed} of {check.cases_total} public case(s) pass"
         parts.append(f'<div style="{_MUTED}">{_h(check.name)}: {counted}</div>')
-        shown = check.diagnoses[:report.SHOWN_PER_CHECK]
+        shown: list[Diagnosis] = []
+        folded: list[Diagnosis] = []
+        for diagnosis in check.diagnoses:  # the first case of each code in full, as the CLI does
+            (folded if any(d.code == diagnosis.code for d in shown) else shown).append(diagnosis)
         parts += [_diagnosis_html(d) for d in shown]
-        if len(check.diagnoses) > len(shown):
-            parts.append(f'<div style="{_MUTED};margin-left:1em">… and {len(check.diagnoses) - len(shown)} '
-                         "more case(s) like these</div>")
+        if folded:
+            cases = "; ".join(d.case or "another case" for d in folded)
+            parts.append(f'<div style="{_MUTED};margin-left:1em">The same on {_h(cases)}.</div>')
     if hidden:
         parts.append(f'<div style="{_MUTED}">Checked on the public cases only: final grading also '
                      f"runs {hidden} hidden case(s).</div>")

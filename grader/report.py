@@ -11,7 +11,8 @@ import json
 from grader.model import Diagnosis, ExerciseResult, Report
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "missing": "?"}
-SHOWN_PER_CHECK = 2
+SHOWN_FOLDED = 3
+MAX_DETAIL_LINES = 10
 
 
 def to_json(report: Report) -> str:
@@ -38,25 +39,29 @@ def to_text(report: Report, *, verbose: bool = False) -> str:
 
 
 def _exercise_details(exercise: ExerciseResult, verbose: bool) -> list[str]:
+    """Per check: the first failing case in full; the others with the same code on one line."""
     lines = []
     by_check: dict[str, list[Diagnosis]] = {}
     for diagnosis in exercise.diagnoses:
         by_check.setdefault(diagnosis.check, []).append(diagnosis)
     for diagnoses in by_check.values():
-        shown = diagnoses if verbose else diagnoses[:SHOWN_PER_CHECK]
+        shown, folded = [], []
+        for diagnosis in diagnoses:
+            same = any(d.code == diagnosis.code for d in shown)
+            (folded if same and not verbose else shown).append(diagnosis)
         for diagnosis in shown:
             lines.extend(_diagnosis_lines(diagnosis))
-        if len(diagnoses) > len(shown):
-            codes = sorted({d.code for d in diagnoses[len(shown):]})
-            lines.append(f"      … and {len(diagnoses) - len(shown)} more case(s) ({', '.join(codes)});"
-                         " use --verbose to show them")
+        if folded:
+            cases = "; ".join(d.case or "another case" for d in folded[:SHOWN_FOLDED])
+            more = f" and {len(folded) - SHOWN_FOLDED} more" if len(folded) > SHOWN_FOLDED else ""
+            lines.append(f"        The same on {cases}{more} (--verbose shows each).")
     return lines
 
 
 def _diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
     where = f"{diagnosis.check}" + (f", case {diagnosis.case}" if diagnosis.case else "")
     lines = [f"      [{diagnosis.code}] {where}", f"        {diagnosis.message}"]
-    for detail in diagnosis.details.splitlines()[:14]:
+    for detail in diagnosis.details.splitlines()[:MAX_DETAIL_LINES]:
         lines.append(f"          {detail}")
     return lines
 

@@ -25,7 +25,6 @@ _NET_TCP = 0b11
 _SCOPES = 0b11
 
 READ_ONLY = EXECUTE | READ_FILE | READ_DIR
-READ_WRITE_FILE = READ_FILE | WRITE_FILE | TRUNCATE | IOCTL_DEV
 
 # What the C runtime and lazy imports read besides the interpreter: shared libraries, time
 # zones, locale data, CPU features and topology (torch's cpuinfo reads them at the first
