@@ -216,7 +216,9 @@ def _checks(raw: Any, inputs: dict[str, dict], checker: schema.Checker) -> tuple
         checks.append(Check(index=i, kind=kind, name=check.get("name", default_name),
                             points=float(check["points"]), function=check.get("function"),
                             options=options))
-    return tuple(checks)
+    names = [c.name for c in checks]
+    return tuple(replace(c, name=f"{c.name}#{c.index}") if names.count(c.name) > 1 and
+                 names.index(c.name) != i else c for i, c in enumerate(checks))
 
 
 def _rules(raw: Any, path: str, rules: dict, required: tuple[str, ...],

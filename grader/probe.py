@@ -84,6 +84,8 @@ def _gradient(result, args, options, seed, student):
     if "gradient" in options:
         grad_outputs = build_one(options["gradient"], argument_seed(seed, "gradient", student))
         grad_outputs = grad_outputs.to(result.dtype)
+    elif result.dim() > 0:
+        grad_outputs = torch.ones_like(result)
     first = torch.autograd.grad(result, wrt, grad_outputs=grad_outputs, create_graph=options.get("order", 1) == 2,
                                 allow_unused=True)
     if options.get("order", 1) == 1:

@@ -23,6 +23,7 @@ CANVAS_ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,Autograd HW1 (482
 "Poe, Pat",103,A0003,ppoe@example.edu,CS 101 - 02,,
 "Loe, Lee",104,,,CS 101 - 02,,
 "Koe, Kim",105,A0005,kkoe,CS 101 - 02,,
+"Moe, Max",106,104,mmoe,CS 101 - 02,,
 """
 # Like Moodle's grade export (Grades → Export → CSV).
 MOODLE_ROSTER = """First name,Last name,ID number,Institution,Department,Email address
@@ -64,6 +65,8 @@ def test_canvas_csv_has_the_header_and_rows_canvas_imports(roster: Path) -> None
                report("A0002", 10),                               # SIS User ID
                report("PPOE@Example.edu", 7.25),                  # login, another case
                report("", 6, submission="loelee_104_5531_hw1.ipynb"),  # Canvas download name
+               report("106", 5, submission="moemax_LATE_106_77_hw1.ipynb"),  # ID, not SIS 104
+               report("104", 9),                    # Lee's ID and Max's SIS User ID: no guess
                report("LATE_ghost", 3)]                           # nobody
     result = canvas.render(reports, roster, "Autograd HW1")
     rows = read_csv(result.text)
@@ -74,10 +77,12 @@ def test_canvas_csv_has_the_header_and_rows_canvas_imports(roster: Path) -> None
     assert "Points Possible" in rows[1][0] and float(rows[1][-1]) == 10
     assert {k: (r[0], float(r[-1])) for k, r in by_id(rows).items()} == {
         "101": ("Doe, Jane", 8.5), "102": ("Roe, Rick", 10.0), "103": ("Poe, Pat", 7.25),
-        "104": ("Loe, Lee", 6.0)}
+        "104": ("Loe, Lee", 6.0), "106": ("Moe, Max", 5.0)}
     assert all(len(row) == len(rows[0]) for row in rows)
     text = "\n".join(result.warnings)
     assert "'LATE_ghost'" in text and "Koe, Kim" in text  # neither dropped silently
+    assert "student '104' (104.ipynb): it names several roster rows ('Loe, Lee', 'Moe, Max')" \
+        in text
 
 
 def test_canvas_plain_title_when_the_roster_lacks_it_and_full_header_when_given(

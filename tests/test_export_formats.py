@@ -178,6 +178,18 @@ def test_gradescope_failure_module_writes_results_without_importing_torch(
     assert any("boom" in t["output"] for t in results["tests"] if t["visibility"] == "hidden")
 
 
+def test_the_same_diagnosis_in_several_cases_is_said_once() -> None:
+    names = ("x: float32[]", "x: float32[4]", "x: float32[2, 3]")
+    same = [diagnosis("autograd-not-used", "no backward ran", case=c) for c in names]
+    report = Report(submission="s.py", score=0.0, max_score=2.0,
+                    exercises=(exercise("grad_of_dot", "failed", 0.0, 2.0, *same),))
+    output = gradescope.render(report)["tests"][0]["output"]
+    assert output.count("no backward ran") == 1 and all(f"`{c}`" in output for c in names)
+    message = prairielearn.render(report)["tests"][0]["message"]
+    assert message == "[autograd-not-used] no backward ran (cases x: float32[]; x: float32[4]; "\
+                      "x: float32[2, 3], check value)"
+
+
 # --- PrairieLearn ------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", REPORTS)
 def test_prairielearn_results_follow_the_documentation(name: str) -> None:
@@ -214,6 +226,14 @@ def test_prairielearn_not_gradable_form() -> None:
     jsonschema.validate(results, PRAIRIELEARN_SCHEMA)
     assert results["gradable"] is False and "score" not in results
     assert len(json.dumps(results).encode("utf-8")) < PRAIRIELEARN_SIZE_LIMIT
+
+
+def test_prairielearn_not_gradable_command(tmp_path: Path) -> None:
+    out = tmp_path / "results" / "results.json"
+    assert prairielearn.main(["--not-gradable", "hw.ipynb: not UTF-8 text", "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    jsonschema.validate(results, PRAIRIELEARN_SCHEMA)
+    assert results == {"gradable": False, "format_errors": ["hw.ipynb: not UTF-8 text"]}
 
 
 # --- JUnit -------------------------------------------------------------------------------------

@@ -26,13 +26,17 @@ import json, os, sys, time
 mode = os.environ.get("FAKE_ENGINE", "ok")
 file, out = sys.argv[1], sys.argv[sys.argv.index("--out") + 1]
 assert sys.argv[sys.argv.index("--format") + 1] == "gradescope"
+student = sys.argv[sys.argv.index("--student") + 1] if "--student" in sys.argv else ""
 if mode == "ok":
-    tests = [{"name": os.path.basename(file), "score": 1.0, "max_score": 1.0}]
+    tests = [{"name": os.path.basename(file), "score": 1.0, "max_score": 1.0, "output": student}]
     open(out, "w").write(json.dumps({"score": 1.0, "tests": tests}))
 elif mode == "garbage":
     open(out, "w").write('{"score": 1, "tests": [')
 elif mode == "unreadable":
     print("grader: cannot grade: notebook is not valid JSON", file=sys.stderr)
+    sys.exit(2)
+elif mode == "usage":
+    print("python -m grader: error: unrecognized arguments", file=sys.stderr)
     sys.exit(2)
 elif mode == "slow":
     time.sleep(60)
@@ -116,12 +120,14 @@ def test_build_refuses_a_checkout_without_the_pack(tmp_path: Path) -> None:
         build_zip(tmp_path, tmp_path / "autograder.zip")
 
 
-def autograde(archive: Path, tmp_path: Path, files: dict[str, bytes],
+def autograde(archive: Path, tmp_path: Path, files: dict[str, bytes], *, metadata: bytes = b"",
               **env: str) -> tuple[dict, subprocess.CompletedProcess]:
     """Unpack as Gradescope does into a temp /autograder and run run_autograder there."""
     ag = tmp_path / "autograder"
     with zipfile.ZipFile(archive) as z:
         z.extractall(ag / "source")
+    if metadata:
+        (ag / "submission_metadata.json").write_bytes(metadata)
     shutil.copy(ag / "source" / "run_autograder", ag / "run_autograder")
     (ag / "run_autograder").chmod(0o755)
     for name, data in files.items():
@@ -153,6 +159,16 @@ def test_run_autograder_passes_the_one_submission_to_the_grader(archive: Path,
                                                "README.md": b"notes"})
     assert results["score"] == 1.0
     assert results["tests"][0]["name"] == "Mein Notebook ü.ipynb"
+    assert results["tests"][0]["output"] == ""  # no submission_metadata.json: no --student
+
+
+def test_run_autograder_names_the_student_from_gradescope_metadata(archive: Path,
+                                                                   tmp_path: Path) -> None:
+    metadata = {"id": 1, "users": [{"email": "zoë@example.edu", "id": 7, "name": "Zoë"},
+                                   {"email": "bob@example.edu", "id": 8, "name": "Bob"}]}
+    results, _ = autograde(archive, tmp_path, {"hw.py": b""},
+                           metadata=json.dumps(metadata).encode())
+    assert results["tests"][0]["output"] == "zoë@example.edu"
 
 
 @pytest.mark.parametrize("files,expected", [
@@ -170,6 +186,7 @@ def test_run_autograder_needs_exactly_one_candidate(archive: Path, tmp_path: Pat
     ("crash", "exit status 4"),
     ("garbage", "exit status 0"),
     ("unreadable", "could not read this submission: notebook is not valid JSON"),
+    ("usage", "exit status 2"),  # only the "cannot grade" line is meant for students
 ])
 def test_run_autograder_writes_failure_results_when_the_grader_fails(
         archive: Path, tmp_path: Path, mode: str, expected: str) -> None:
