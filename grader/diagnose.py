@@ -70,6 +70,7 @@ MESSAGES: dict[str, str] = {
 ERROR_TABLE: tuple[tuple[str, str], ...] = (
     (r"^ForbiddenCall:", "forbidden-call"),
     (r"^Deadline:", "timeout"),
+    (r"^SystemExit:", "crashed"),
     (r"^MemoryError|can't allocate memory|DefaultCPUAllocator", "memory-limit"),
     (r"floating point.*can require gradients", "int-dtype"),
     (r"grad can be implicitly created only for (real )?scalar outputs", "non-scalar-backward"),
