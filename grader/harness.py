@@ -85,7 +85,7 @@ def _fresh_namespace() -> dict[str, Any]:
 
 def _seed(seed: int) -> None:
     random.seed(seed)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)
     try:
         import numpy
 

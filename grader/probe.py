@@ -27,7 +27,7 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
     watch = guards.Watch()
     track = _tracked(kind, options, specs)
     args = build_inputs(specs, seed, student, float64=(kind == "gradcheck"), track=track)
-    torch.manual_seed(seed)
+    torch.default_generator.manual_seed(seed)
     observation: dict[str, Any] = {}
     phase = "call"
     try:
@@ -144,17 +144,18 @@ def _gradcheck(function, result, args) -> dict[str, Any]:
 
 def describe_error(exc: BaseException) -> dict[str, Any]:
     """Type, message and the student's own line: frames from `<cell N>` files only."""
-    student_frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith("<cell")]
+    student_frames = [(frame.f_code, line) for frame, line in traceback.walk_tb(exc.__traceback__)
+                      if frame.f_code.co_filename.startswith("<cell")]
     error: dict[str, Any] = {"type": type(exc).__name__, "message": _message(exc),
                              "bases": [c.__name__ for c in type(exc).__mro__[1:-1]]}
     if isinstance(exc, guards.GraderSignal):
         error["signal"] = type(exc).__name__
     if student_frames:
-        last = student_frames[-1]
-        error.update(cell=int(last.filename[6:-1]), line=last.lineno,
-                     source_line=(last.line or linecache.getline(last.filename, last.lineno)).strip(),
-                     trace=[f"{f.filename[1:-1]}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}"
-                            for f in student_frames[-6:]])
+        frames = [(code.co_filename, line, code.co_name, linecache.getline(code.co_filename, line).strip())
+                  for code, line in student_frames[-6:]]
+        filename, line, _, text = frames[-1]
+        error.update(cell=int(filename[6:-1]), line=line, source_line=text,
+                     trace=[f"{f[1:-1]}, line {n}, in {name}: {src}" for f, n, name, src in frames])
     return error
 
 
