@@ -78,11 +78,12 @@ class Grader:
             seconds=time.perf_counter() - started, notes=notes)
 
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
-        probes = [p.to_job() for e in self.pack.exercises for p in probes_for(e, public_only=public_only)]
+        probes = [p.to_job(e.seed_owner(student)) for e in self.pack.exercises
+                  for p in probes_for(e, public_only=public_only)]
         return {
             "cells": [{"index": c.index, "code": c.code, "first_line": c.first_line}
                       for c in submission.cells],
-            "probes": probes, "student": student,
+            "probes": probes,
             "stub_modules": list(self.settings.stub_modules),
             "render_png": any(c.kind == "figure" for e in self.pack.exercises for c in e.checks),
             "limits": self.settings.limits.to_dict(),

@@ -180,7 +180,7 @@ def judge_properties(exercise, check, case, item, observation, evidence) -> Verd
         return _failure("mismatch", f"grad_fn should be {'set' if expect['grad_fn'] else 'None'}, got {got.grad_fn}.")
     name = check.options.get("same_values_as")
     if name:
-        original = build_inputs(case.inputs, case.seed, evidence.student)[name].detach()
+        original = build_inputs(case.inputs, case.seed, exercise.seed_owner(evidence.student))[name].detach()
         reference = Decoded(original, "tensor", False, None, None)
         mismatches = compare(got, reference)
         if mismatches:

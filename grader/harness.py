@@ -124,5 +124,5 @@ def _run_probe(item: dict[str, Any], namespace: dict[str, Any], job: dict[str, A
     if item.get("function") and not callable(function):
         return {"outcome": "missing"}
     return probe.observe(item["kind"], function, item["inputs"], item["seed"], item["options"],
-                         student=job.get("student", ""), forbid=tuple(item.get("forbid", ())),
+                         student=item.get("student", ""), forbid=tuple(item.get("forbid", ())),
                          namespace=namespace, seconds=limits["check_seconds"])

@@ -82,6 +82,10 @@ class Exercise:
     def max_score(self) -> float:
         return round(sum(c.points for c in self.checks), 6)
 
+    def seed_owner(self, student: str) -> str:
+        """Whose seed draws the inputs: the student's only when the exercise is per student."""
+        return student if self.per_student else ""
+
 
 @dataclass(frozen=True)
 class Pack:

@@ -37,10 +37,10 @@ class Probe:
     options: dict[str, Any]
     forbid: tuple[str, ...]
 
-    def to_job(self) -> dict[str, Any]:
+    def to_job(self, student: str = "") -> dict[str, Any]:
         return {"key": self.key, "kind": self.kind, "function": self.function,
                 "inputs": self.specs, "seed": self.seed, "options": self.options,
-                "forbid": list(self.forbid)}
+                "forbid": list(self.forbid), "student": student}
 
 
 def probes_for(exercise: Exercise, *, public_only: bool = False) -> list[Probe]:
@@ -77,7 +77,7 @@ class References:
 
     def observe(self, exercise: Exercise, item: Probe, like: str = "", student: str = "") -> dict[str, Any]:
         """The solution's (or a known-wrong answer's) observation for the same probe."""
-        student = student if exercise.per_student else ""
+        student = exercise.seed_owner(student)
         key = (item.key, like, student)
         with self._lock:
             if key not in self._cache:

@@ -147,7 +147,8 @@ def test_zip_slip_members_are_reported_never_written(tmp_path):
     before = sorted(p.name for p in tmp_path.rglob("*"))
     found = discover(root)
     assert students(found) == ["alice", "bob"]
-    assert sorted(p.message for p in found.problems) == ["unsafe path in archive (absolute or '..'), not read"] * 3
+    unsafe = "unsafe path in archive (absolute or '..'), not read"
+    assert [p.message for p in found.problems] == [unsafe] * 3
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
 
@@ -185,7 +186,7 @@ def test_symlinks_are_reported_not_followed(tmp_path):
     (root / "mallory.ipynb").symlink_to(outside / "secret.ipynb")
     found = discover(root)
     assert students(found) == ["alice", "bob"]
-    assert [(p.path, p.message) for p in found.problems] == [("class/mallory.ipynb", "symbolic link, not followed")]
+    assert [str(p) for p in found.problems] == ["class/mallory.ipynb: symbolic link, not followed"]
 
 
 def test_same_student_in_two_places_is_a_conflict(tmp_path):

@@ -93,8 +93,9 @@ def test_html_shows_scores_statuses_codes_and_details():
 
 def test_markdown_is_inert_and_complete():
     text = to_markdown(hostile_report())
-    outside_code = re.sub(r"(`{3,})\n.*?\n *\1", "", text, flags=re.DOTALL)
-    assert HOSTILE in text  # verbatim only inside the fenced details, where nothing renders
+    outside_code = re.sub(r"(`{3,})\n.*?\n *\1", "", text, flags=re.DOTALL)  # fenced blocks
+    outside_code = re.sub(r"(`+).+?\1", "", outside_code)  # code spans
+    assert HOSTILE in text  # verbatim only in code, where nothing renders
     assert "<script" not in outside_code and "<img" not in outside_code
     assert "[click](javascript:" not in outside_code and r"\[click\](javascript:" in outside_code
     assert "| two_grads | 0 / 2 | failed |" in text
@@ -105,8 +106,9 @@ def test_markdown_is_inert_and_complete():
 
 
 def report(student: str, scores: dict[str, tuple[str, float]], codes: dict[str, list[str]]) -> Report:
-    exercises = tuple(exercise(ex, status, score, [Diagnosis(c, f"{c} for {student} <b>") for c in codes.get(ex, [])])
-                      for ex, (status, score) in scores.items())
+    exercises = tuple(
+        exercise(ex, status, score, [Diagnosis(c, f"{c} for {student} <b>") for c in codes.get(ex, [])])
+        for ex, (status, score) in scores.items())
     return Report(submission=f"{student}.ipynb", student=student, score=sum(e.score for e in exercises),
                   max_score=2.0 * len(exercises), exercises=exercises)
 
@@ -127,7 +129,8 @@ def test_summary_has_embedded_charts_pass_rates_and_frequent_codes(tmp_path):
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)
     assert "<td>grad_of_dot</td>" in page and "<td>67%</td>" in page and "<td>33%</td>" in page
     # Counted once per student: bob's two cases and carol's one make 2 students.
-    assert "<td><code>grad-accumulation</code></td><td>2</td><td>grad-accumulation for bob &lt;b&gt;</td>" in page
+    assert ("<td><code>grad-accumulation</code></td><td>2</td>"
+            "<td>grad-accumulation for bob &lt;b&gt;</td>") in page
     assert page.index("grad-accumulation</code>") < page.index("mismatch</code>")
 
 

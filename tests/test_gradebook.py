@@ -106,8 +106,10 @@ def test_exit_in_the_middle_of_a_write_loses_only_that_submission(tmp_path):
         book = Gradebook(Path(sys.argv[1]))
         for i in range(3):
             book.record(make_report(f"s{i}", f"h{i}"))
-        # Die like kill -9 once the submission row is written and its grades are not.
-        book._conn.set_trace_callback(lambda sql: os._exit(9) if sql.startswith("INSERT INTO grades") else None)
+        def die_before_the_grades(sql):  # like kill -9: the submission row is written, its grades not
+            if sql.startswith("INSERT INTO grades"):
+                os._exit(9)
+        book._conn.set_trace_callback(die_before_the_grades)
         book.record(make_report("s3", "h3"))
         print("not reached")
     """, db)

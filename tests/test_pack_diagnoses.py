@@ -53,3 +53,8 @@ def test_grading_is_deterministic(grader):
     for report in (first, second):
         report.pop("seconds"), report.pop("isolation")
     assert first == second
+
+
+def test_a_student_id_changes_nothing_on_shared_problems(grader):
+    path = FIXTURES / "right" / "all_correct.py"
+    assert grader.grade_file(path, student="bob").score == 36

@@ -1,0 +1,42 @@
+"""One submission from the command line, against `python -c "import torch"` in the same session.
+
+    python bench/single.py [SUBMISSION] [--repeat 5]
+
+Prints the medians of wall seconds, CPU seconds and peak memory (PSS of the whole process
+tree: grader, fork server, child), and the ratios to the torch import.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import median, run  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    commands = {
+        "python -c 'import torch'": [sys.executable, "-c", "import torch"],
+        "python -m grader SUBMISSION": [sys.executable, "-m", "grader", args.submission],
+    }
+    rows = {}
+    for name, command in commands.items():
+        runs = [run(command, cwd=str(REPO)) for _ in range(args.repeat)]
+        rows[name] = (median([r.wall for r in runs]), median([r.cpu for r in runs]),
+                      median([r.peak_mb for r in runs]))
+    base = rows["python -c 'import torch'"]
+    print(f"{'command':<30}{'wall s':>9}{'CPU s':>9}{'peak MB':>10}{'wall ×':>9}{'CPU ×':>8}{'mem ×':>8}")
+    for name, (wall, cpu, peak) in rows.items():
+        print(f"{name:<30}{wall:>9.2f}{cpu:>9.2f}{peak:>10.0f}{wall / base[0]:>9.2f}"
+              f"{cpu / base[1]:>8.2f}{peak / base[2]:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
