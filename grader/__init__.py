@@ -7,13 +7,21 @@
 In a student's notebook, `grader.check("two_grads")` and `grader.check_all()` check the current
 definitions on the public cases (grader/notebook.py, imported on first use).
 """
-from grader.api import Grader
 from grader.errors import GraderError, PackError, SubmissionError
 from grader.model import CheckResult, Diagnosis, ExerciseResult, Report
 
 __all__ = ["CheckResult", "Diagnosis", "ExerciseResult", "Grader", "GraderError", "PackError",
            "Report", "SubmissionError", "check", "check_all"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """`grader.Grader` imports torch: only when asked, so exporters and `--failure` stay light."""
+    if name == "Grader":
+        from grader.api import Grader
+
+        return Grader
+    raise AttributeError(f"module 'grader' has no attribute {name!r}")
 
 
 def check(exercise_id: str):

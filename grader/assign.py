@@ -11,8 +11,11 @@ import re
 import sys
 from pathlib import Path
 
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
 from grader import public
-from grader.cli import EXIT_OK, EXIT_USAGE, add_settings_arguments, settings_overrides
+from grader.cli import EXIT_OK, EXIT_USAGE
 from grader.config import find_config, load_settings
 from grader.feedback import points
 from grader.pack import Exercise, Pack, load_pack
@@ -29,13 +32,18 @@ def _parser() -> argparse.ArgumentParser:
                                       "or <assignment>-<student>.ipynb)")
     parser.add_argument("--student", default="",
                         help="the student's id: per-student exercises draw their inputs from it")
-    add_settings_arguments(parser)
+    parser.add_argument("--config", help="config.yaml to use (default: ./config.yaml, else the bundled one)")
+    parser.add_argument("--select", nargs="+", metavar="ID", help="only these exercises")
+    parser.add_argument("--check-seconds", type=float,
+                        help="time limit of one call in grader.check() (default: config.yaml's)")
     return parser
 
 
 def command(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    settings = load_settings(find_config(args.config), settings_overrides(args))
+    overrides = {"select": tuple(args.select) if args.select else None,
+                 "limits": {"check_seconds": args.check_seconds} if args.check_seconds else {}}
+    settings = load_settings(find_config(args.config), overrides)
     pack = load_pack(settings.root, settings.assignment, settings.solutions,
                      select=list(settings.select) or None, weights=settings.points)
     out = Path(args.out) if args.out else Path(_default_name(pack.name, args.student))
@@ -45,8 +53,6 @@ def command(argv: list[str]) -> int:
     notebook = build_notebook(pack, public_path.name, args.student)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        import nbformat
-
         nbformat.write(notebook, str(out))
         public_path.write_text(public.to_json(data), encoding="utf-8")
     except OSError as exc:
@@ -67,13 +73,10 @@ def _default_name(assignment: str, student: str) -> str:
     return re.sub(r"[^\w.@-]", "_", stem) + ".ipynb"
 
 
-def build_notebook(pack: Pack, public_name: str, student: str = ""):
+def build_notebook(pack: Pack, public_name: str, student: str = "") -> nbformat.NotebookNode:
     """The nbformat v4 notebook: title, setup, then prompt, stub and check per exercise."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
     cells = [new_markdown_cell(_title(pack, public_name, student), id="title"),
-             new_code_cell(_SETUP.format(public=public_name), id="setup")]
+             new_code_cell(_SETUP.format(public=public_name, path=repr(public_name)), id="setup")]
     for number, exercise in enumerate(pack.exercises, start=1):
         cells += [
             new_markdown_cell(f"## {number}. {exercise.title} ({points(exercise.max_score)} points)\n\n"
@@ -100,7 +103,7 @@ _SETUP = """\
 %matplotlib inline
 import torch
 import grader.notebook
-grader.notebook.setup("{public}")"""
+grader.notebook.setup({path})"""
 
 
 def _title(pack: Pack, public_name: str, student: str) -> str:
@@ -113,7 +116,9 @@ def _title(pack: Pack, public_name: str, student: str) -> str:
              "including hidden ones; what `grader.check` shows is a guide, not the grade. "
              f"Keep `{public_name}` next to this notebook: the checks read it."]
     if student:
-        lines += ["", f"Student: `{student}`. Some exercises draw their inputs for you alone."]
+        mine = " Some exercises draw their inputs for you alone." if any(
+            e.per_student for e in pack.exercises) else ""
+        lines += ["", f"Student: `{student}`.{mine}"]
     return "\n".join(lines)
 
 

@@ -1,8 +1,10 @@
 """`python -m grader batch`: grade a class's submissions in parallel, resumably.
 
 Student code runs in the engine's sandboxed children, so the threads here only wait on them.
-The gradebook is written from the main thread alone, one transaction per finished submission,
-which is what makes Ctrl-C and kill -9 cost nothing already graded. Results are keyed by student
+Grading goes through a `concurrent.futures.Executor`: local threads, or a Dask cluster with
+--cluster (grader/cluster/); either way the main thread reads each submission and sends its
+bytes, never its path. The gradebook is written from the main thread alone, one transaction per
+finished submission, which is what makes Ctrl-C and kill -9 cost nothing already graded. Results are keyed by student
 and every output is written in student order, so neither --jobs nor completion order shows.
 """
 from __future__ import annotations
@@ -14,13 +16,14 @@ import json
 import os
 import shlex
 import sys
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from tqdm import tqdm
 
+from grader.cluster import ClusterError, cluster_spec, open_cluster
 from grader.discover import Discovery, Submission, discover
 from grader.feedback import points, to_html, to_markdown
 from grader.gradebook import Gradebook
@@ -59,8 +62,13 @@ def could_not_grade(report: Report) -> str:
 
 
 def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn, pack_hash: str,
-              exercise_ids: Sequence[str] = (), progress: bool = True) -> BatchResult:
-    """Grade what `root` holds into `out`; `exercise_ids` fixes the CSV's column order."""
+              exercise_ids: Sequence[str] = (), progress: bool = True,
+              executor: Executor | None = None) -> BatchResult:
+    """Grade what `root` holds into `out`; `exercise_ids` fixes the CSV's column order.
+
+    `grade` runs on `executor` (default: `jobs` local threads), which grades `jobs` at once;
+    run_batch shuts it down when it is done.
+    """
     out.mkdir(parents=True, exist_ok=True)
     discovery = discover(root)
     for problem in discovery.problems:
@@ -78,7 +86,8 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
         if result.reused:
             print(f"{len(result.reused)} already in the gradebook, not graded again "
                   "(--regrade grades them again)", file=sys.stderr)
-        result.interrupted = _grade_all(todo, gradebook, grade, pack_hash, jobs, progress, result)
+        pool = executor or ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
+        result.interrupted = _grade_all(todo, gradebook, grade, pack_hash, pool, jobs, progress, result)
     _write_problems(result)
     if not result.interrupted:
         _write_outputs(result, exercise_ids)
@@ -86,47 +95,61 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
 
 
 def _grade_all(todo: list[Submission], gradebook: Gradebook, grade: GradeFn, pack_hash: str,
-               jobs: int, progress: bool, result: BatchResult) -> bool:
-    """Grade `todo` on `jobs` threads, recording each as it finishes; True when interrupted."""
+               executor: Executor, jobs: int, progress: bool, result: BatchResult) -> bool:
+    """Grade `todo` on `executor`, recording each as it finishes; True when interrupted.
+
+    At most 2 x `jobs` submissions are read and in flight at once: tens of thousands never sit
+    in memory (or in a cluster's task table) together, and no worker waits for the next file.
+    """
     bar = tqdm(total=len(todo), unit="sub", desc="grading", file=sys.stderr,
                disable=None if progress else True, dynamic_ncols=True)
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
-    futures = {pool.submit(_grade_one, grade, sub, pack_hash): sub for sub in todo}
-    collected: set[Future[Report]] = set()
+    queue = iter(todo)
+    running: dict[Future[Report], tuple[Submission, str]] = {}
     try:
-        for future in as_completed(futures):
-            _collect(futures[future], future, gradebook, result)
-            collected.add(future)
-            bar.update()
+        while True:
+            while len(running) < 2 * jobs and (sub := next(queue, None)) is not None:
+                future, digest = _submit(executor, grade, sub)
+                running[future] = (sub, digest)
+            if not running:
+                return False
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                _collect(*running.pop(future), future, pack_hash, gradebook, result)
+                bar.update()
     except KeyboardInterrupt:
         # Queued submissions are dropped and those already finished are still recorded; running
-        # ones finish in their threads unrecorded, and the next run grades them again.
-        pool.shutdown(wait=False, cancel_futures=True)
-        for future, sub in futures.items():
-            if future not in collected and future.done() and not future.cancelled():
-                _collect(sub, future, gradebook, result)
+        # ones finish unrecorded (locally in their threads), and the next run grades them again.
+        executor.shutdown(wait=False, cancel_futures=True)
+        for future, (sub, digest) in running.items():
+            if future.done() and not future.cancelled():
+                _collect(sub, digest, future, pack_hash, gradebook, result)
         return True
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        executor.shutdown(wait=False, cancel_futures=True)
         bar.close()
-    return False
 
 
-def _grade_one(grade: GradeFn, sub: Submission, pack_hash: str) -> Report:
-    data = sub.load()
-    report = grade(sub.path, data, sub.student)
-    # The gradebook's key is what discovery hashed: the raw bytes, the student, the pack.
-    return replace(report, student=sub.student, submission_hash=hashlib.sha256(data).hexdigest(),
-                   pack_hash=pack_hash)
+def _submit(executor: Executor, grade: GradeFn, sub: Submission) -> tuple[Future[Report], str]:
+    """Read the submission and send its bytes to be graded; also their sha256, the gradebook key."""
+    try:
+        data = sub.load()
+    except Exception as err:  # a vanished or unreadable file fails like the engine's error
+        failed: Future[Report] = Future()
+        failed.set_exception(err)
+        return failed, ""
+    return executor.submit(grade, sub.path, data, sub.student), hashlib.sha256(data).hexdigest()
 
 
-def _collect(sub: Submission, future: Future[Report], gradebook: Gradebook, result: BatchResult) -> None:
+def _collect(sub: Submission, digest: str, future: Future[Report], pack_hash: str,
+             gradebook: Gradebook, result: BatchResult) -> None:
     try:
         report = future.result()
     except Exception as err:  # the engine's bug or a vanished file: shown, not recorded, retried
         result.failures[sub.student] = f"{type(err).__name__}: {err}"
         tqdm.write(f"could not grade {sub.path}: {type(err).__name__}: {err}", file=sys.stderr)
         return
+    # The gradebook's key is what discovery hashed: the raw bytes, the student, the pack.
+    report = replace(report, student=sub.student, submission_hash=digest, pack_hash=pack_hash)
     gradebook.record(report)
     result.reports[sub.student] = report
     reason = could_not_grade(report)
@@ -217,6 +240,8 @@ def command(argv: list[str]) -> int:
     _configure(parser)
     add_settings_arguments(parser)
     args = parser.parse_args(argv)
+    if args.cluster:
+        return _cluster_command(args, settings_overrides(args))
 
     def open_grader() -> Any:
         from grader.api import Grader
@@ -226,6 +251,15 @@ def command(argv: list[str]) -> int:
         return grader
 
     return run_batch_command(args, open_grader)
+
+
+def _cluster_command(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    """The same run on a Dask cluster; what stops it (no Dask, no scheduler) prints on one line."""
+    try:
+        return run_batch_command(args, lambda: open_cluster(args.cluster, args.config, overrides))
+    except ClusterError as err:
+        print(f"grader batch: {err}", file=sys.stderr)
+        return 2
 
 
 def add_batch_arguments(subparsers: Any) -> argparse.ArgumentParser:
@@ -244,6 +278,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="output folder (default: SUBMISSIONS-graded beside SUBMISSIONS)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again what the gradebook already has for the same content and pack")
+    parser.add_argument("--cluster", type=cluster_spec, default=None, metavar="ADDRESS",
+                        help="grade on a Dask cluster (tcp://scheduler:8786, tls://...) or on local:N, "
+                             "N local worker processes; needs pip install '.[dask]' (default: --jobs "
+                             "local threads)")
 
 
 def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any]) -> int:
@@ -259,10 +297,15 @@ def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any
         return 2
     # Without --regrade: resuming a --regrade run must not grade again what it already did.
     resume = f"python -m grader batch {shlex.quote(str(root))} --out {shlex.quote(str(out))}"
+    if getattr(args, "cluster", None):
+        resume += f" --cluster {shlex.quote(args.cluster)}"
     grader = grader_factory()
+    # A cluster brings its executor and its number of worker threads; else --jobs local threads.
+    executor, jobs = getattr(grader, "executor", None), getattr(grader, "jobs", args.jobs)
     try:
-        result = run_batch(root, out, jobs=args.jobs, regrade=args.regrade, grade=grader.grade_bytes,
-                           pack_hash=grader.pack_hash, exercise_ids=grader.exercise_ids)
+        result = run_batch(root, out, jobs=jobs, regrade=args.regrade, grade=grader.grade_bytes,
+                           pack_hash=grader.pack_hash, exercise_ids=grader.exercise_ids,
+                           executor=executor)
     except KeyboardInterrupt:
         result = None
     finally:

@@ -10,7 +10,7 @@ from grader.errors import PackError
 from grader.limits import Limits
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_STUB_MODULES = ("d2l", "IPython", "IPython.display")
+DEFAULT_STUB_MODULES = ("d2l", "IPython", "IPython.display", "grader.notebook")
 
 
 @dataclass(frozen=True)

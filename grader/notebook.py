@@ -17,15 +17,16 @@ import html
 import sys
 import threading
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from grader import probe, report
-from grader.feedback import points
 from grader.checks import WHOLE_SUBMISSION_JUDGES, Evidence
+from grader.errors import PackError
+from grader.feedback import points
 from grader.figures import MAX_FIGURES, FigureCapture
 from grader.grade import grade_exercise
 from grader.model import Diagnosis, ExerciseResult, Report
@@ -62,6 +63,8 @@ class FigureLog:
 
     def capture(self) -> None:
         """Record every figure open now, for the cell running now (a figure once per cell)."""
+        if "matplotlib.pyplot" not in sys.modules:
+            return
         from matplotlib._pylab_helpers import Gcf
 
         records = self.by_cell.setdefault(self.cell_key, {})
@@ -78,7 +81,7 @@ class _Kernel:
 
     def __init__(self) -> None:
         self.data: PublicData | None = None
-        self.problem = "grader.notebook.setup() has not run: run the notebook's setup cell first."
+        self.problem = ""
         self.figures = FigureLog()
         self.cells: dict[int, dict[str, Any]] = {}
 
@@ -93,19 +96,22 @@ def setup(public: str | Path | None = None) -> None:
     too, where no public file exists. check() explains whatever went wrong.
     """
     path = Path(public) if public else _find_public()
-    if path is None:
-        _kernel.problem = ("No public data found: put the .public.json file that came with this "
-                           "notebook next to it, then run the setup cell again.")
+    if path is None or not path.is_file():
+        _kernel.data, _kernel.problem = None, (
+            f"{path.name if path else 'The .public.json file'} is not in {Path.cwd()}: put the file "
+            "that came with this notebook beside it, then run the setup cell again.")
         return
     try:
         _kernel.data = load(path)
-    except Exception as exc:  # a missing or damaged file: say which and why, in the output
-        _kernel.data, _kernel.problem = None, f"Cannot use {path}: {exc}"
+    except PackError as exc:
+        _kernel.data, _kernel.problem = None, f"Cannot use {path}: {exc.problems[0].message}."
         return
     shell = _shell()
     if shell is not None:
         _hook_shell(shell)
     _hook_pyplot_show()
+    # assert_close's first call imports torch.distributed (1-2 s): pay that here, not in a check.
+    torch.testing.assert_close(torch.zeros(()), torch.zeros(()))
 
 
 def check(exercise_id: str) -> CheckOutput:
@@ -118,7 +124,8 @@ def check(exercise_id: str) -> CheckOutput:
     exercise = data.exercise(exercise_id)
     if exercise is None:
         known = ", ".join(e.id for e in data.exercises)
-        return CheckOutput(notes=(f"There is no exercise {exercise_id!r} in this assignment (known: {known}).",))
+        return CheckOutput(notes=(f"There is no exercise {exercise_id!r} in this assignment "
+                                  f"(known: {known}).",))
     return _checked([exercise], data, total=False)
 
 
@@ -133,7 +140,11 @@ def check_all() -> CheckOutput:
 
 def _checked(exercises: list[Exercise], data: PublicData, *, total: bool) -> CheckOutput:
     started = time.perf_counter()
-    results = grade(exercises, data)
+    try:
+        results = grade(exercises, data)
+    except Exception as exc:  # the checker's own failure must not stop "Run all"; say whose it is
+        return CheckOutput(notes=(f"The checker itself failed ({type(exc).__name__}: {exc}). This is "
+                                  "not your answer's fault: tell your instructor.",), total=total)
     notes = []
     if any(c.kind == "figure" for e in exercises for c in e.checks) and not _kernel.figures.records():
         notes.append(NO_FIGURE_NOTE)
@@ -142,33 +153,42 @@ def _checked(exercises: list[Exercise], data: PublicData, *, total: bool) -> Che
                        student=data.student, seconds=time.perf_counter() - started)
 
 
-def grade(exercises: list[Exercise], data: PublicData) -> tuple[ExerciseResult, ...]:
-    """Build the evidence in-process (the child's RunResult, made here) and run the judges."""
+def grade(exercises: list[Exercise], data: PublicData, namespace: dict[str, Any] | None = None,
+          cells: tuple[Cell, ...] | None = None) -> tuple[ExerciseResult, ...]:
+    """Build the evidence in-process (the child's RunResult, made here) and run the judges.
+
+    By default the namespace and source are the kernel's (or the running script's).
+    """
     shell = _shell()
-    namespace = shell.user_ns if shell is not None else vars(sys.modules["__main__"])
+    if namespace is None:
+        namespace = shell.user_ns if shell is not None else vars(sys.modules["__main__"])
+    if cells is None:
+        cells = _source_cells(shell)
     _kernel.figures.capture()
-    cells = _source_cells(shell)
     run = RunResult(cells=dict(_kernel.cells), figures=_kernel.figures.records(),
                     names=[{"name": k, "callable": callable(v)} for k, v in list(namespace.items())
                            if not k.startswith("__")])
     # The probes reseed torch; the student's own random stream must continue as if untouched.
     with torch.random.fork_rng(devices=[]):
         for exercise in exercises:
+            student = exercise.seed_owner(data.student)
             for item in probes_for(exercise, public_only=True):
-                run.probes[item.key] = _observe(item, namespace, data)
+                run.probes[item.key] = _observe(item, namespace, student, data.check_seconds)
+                if run.probes[item.key].get("error", {}).get("type") == "KeyboardInterrupt":
+                    raise KeyboardInterrupt  # the student pressed stop: stop checking, not just this call
     evidence = Evidence(run=run, source=SourceIndex(cells), references=PublicReferences(data),
                         student=data.student)
     return tuple(grade_exercise(e, evidence, cells, public_only=True) for e in exercises)
 
 
-def _observe(item: Probe, namespace: dict[str, Any], data: PublicData) -> dict[str, Any]:
+def _observe(item: Probe, namespace: dict[str, Any], student: str, seconds: float) -> dict[str, Any]:
     function = namespace.get(item.function)
     if not callable(function):
         return {"outcome": "missing"}
     # The deadline is a SIGALRM timer, which only the main thread may set.
-    seconds = data.check_seconds if threading.current_thread() is threading.main_thread() else None
-    return probe.observe(item.kind, function, item.specs, item.seed, item.options,
-                         student=data.student, forbid=item.forbid, namespace=namespace, seconds=seconds)
+    main = threading.current_thread() is threading.main_thread()
+    return probe.observe(item.kind, function, item.specs, item.seed, item.options, student=student,
+                         forbid=item.forbid, namespace=namespace, seconds=seconds if main else None)
 
 
 def _source_cells(shell: Any) -> tuple[Cell, ...]:
@@ -303,7 +323,8 @@ def _badge(status: str) -> str:
 
 def _exercise_html(result: ExerciseResult, hidden: int) -> str:
     parts = [f'<div><b>{report.MARKS.get(result.status, "")} {_h(result.id)}</b>: {_h(result.title)} '
-             f"&nbsp;<b>{points(result.score)} / {points(result.max_score)}</b> {_badge(result.status)}</div>"]
+             f"&nbsp;<b>{points(result.score)} / {points(result.max_score)}</b> "
+             f"{_badge(result.status)}</div>"]
     for check in result.checks:
         if check.kind in WHOLE_SUBMISSION_JUDGES:
             counted = "passes" if check.passed else "does not pass"
@@ -343,12 +364,15 @@ def _summary_html(output: CheckOutput) -> str:
         rows.append(f'<tr><td style="{_CELL}">{report.MARKS.get(r.status, "")} {_h(r.id)}</td>'
                     f'<td style="{_CELL}">{points(r.score)} / {points(r.max_score)}</td>'
                     f'<td style="{_CELL}">{_badge(r.status)}</td><td style="{_CELL}">{problem}</td></tr>')
-    head = "".join(f'<th style="{_CELL}">{name}</th>' for name in ("Exercise", "Score", "Status", "First problem"))
-    hidden = sum(output.hidden_cases.values())
-    return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
-            f'</tbody></table><p style="font-size:110%"><b>Total: {points(output.score)} / '
-            f'{points(output.max_score)}</b> <span style="{_MUTED}">on the public cases; final grading '
-            f'also runs {hidden} hidden case(s). <code>grader.check("id")</code> shows the details.</span></p>')
+    head = "".join(f'<th style="{_CELL}">{name}</th>'
+                   for name in ("Exercise", "Score", "Status", "First problem"))
+    student = f" for {_h(output.student)}" if output.student else ""
+    total = (f'<p style="font-size:110%"><b>Total{student}: {points(output.score)} / '
+             f'{points(output.max_score)}</b> <span style="{_MUTED}">on the public cases; final grading '
+             f"also runs {sum(output.hidden_cases.values())} hidden case(s). "
+             '<code>grader.check("id")</code> shows the details.</span></p>')
+    return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>{total}')
 
 
 def _short(text: str, limit: int = 140) -> str:

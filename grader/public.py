@@ -101,11 +101,14 @@ def load(path: Path) -> PublicData:
         raise PackError([PackProblem(str(path), 0, 0, "", f"cannot read the public data ({exc})")]) from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise PackError([PackProblem(str(path), 0, 0, "format", f"not a {FORMAT} file")])
-    return PublicData(
-        assignment=raw["assignment"], pack_hash=raw["pack_hash"], student=raw["student"],
-        check_seconds=float(raw["check_seconds"]),
-        exercises=tuple(_exercise(e) for e in raw["exercises"]),
-        hidden_cases=dict(raw["hidden_cases"]), observations=raw["observations"])
+    try:
+        return PublicData(
+            assignment=raw["assignment"], pack_hash=raw["pack_hash"], student=raw["student"],
+            check_seconds=float(raw["check_seconds"]),
+            exercises=tuple(_exercise(e) for e in raw["exercises"]),
+            hidden_cases=dict(raw["hidden_cases"]), observations=dict(raw["observations"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PackError([PackProblem(str(path), 0, 0, "", f"a damaged {FORMAT} file ({exc!r})")]) from None
 
 
 def _exercise(data: dict[str, Any]) -> Exercise:
