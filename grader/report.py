@@ -34,6 +34,10 @@ def to_text(report: Report, *, verbose: bool = False) -> str:
             lines.append(f"  cell {cell.index}: {cell.error_type}: {_one_line(cell.message)}{where}")
     if report.notes:
         lines += ["", "Notes:"] + [f"  {note}" for note in report.notes]
+    if report.isolation:
+        from grader.sandbox import describe
+
+        lines += ["", f"Sandbox: {describe(report.isolation)}"]
     lines += ["", f"Total: {_points(report.score)}/{_points(report.max_score)}"]
     return "\n".join(lines) + "\n"
 
