@@ -7,15 +7,18 @@ costs one forked child per submission.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from grader import compare
 from grader.checks import Evidence
 from grader.config import Settings, find_config, load_settings
 from grader.grade import grade_exercise
 from grader.model import CellRun, Report
 from grader.pack import Pack, load_pack
 from grader.plan import References, probes_for
+from grader.runner import RunResult
 from grader.static import SourceIndex
 from grader.submission import Submission, parse_submission, read_submission
 
@@ -62,7 +65,7 @@ class Grader:
     def grade(self, submission: Submission, student: str = "", *, public_only: bool = False) -> Report:
         started = time.perf_counter()
         student = student or submission.student
-        run = self.runner.run(self._job(submission, student, public_only))
+        run = self._run_while_warming(self._job(submission, student, public_only), student)
         evidence = Evidence(run=run, source=SourceIndex(submission.cells),
                             references=self.references, student=student)
         exercises = tuple(grade_exercise(e, evidence, submission.cells, public_only=public_only,
@@ -76,6 +79,14 @@ class Grader:
             exercises=exercises, cells=cells, output=run.output, isolation=run.isolation,
             pack_hash=self.pack.hash, submission_hash=submission.sha256,
             seconds=time.perf_counter() - started, notes=notes)
+
+    def _run_while_warming(self, job: dict[str, Any], student: str) -> RunResult:
+        """The child runs while this process computes the references it will be judged by."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            running = pool.submit(self.runner.run, job)
+            self.references.warm(student)
+            compare.warm_up()
+            return running.result()
 
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
         probes = [p.to_job(e.seed_owner(student)) for e in self.pack.exercises

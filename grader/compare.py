@@ -27,6 +27,12 @@ class Mismatch:
     details: str = ""
 
 
+def warm_up() -> None:
+    """assert_close's first call imports part of torch.distributed (~1 s): pay it early, while
+    a child is running, not after."""
+    torch.testing.assert_close(torch.zeros(1), torch.zeros(1))
+
+
 def default_tolerances(dtype: torch.dtype) -> tuple[float, float]:
     """assert_close's defaults per dtype (rtol, atol)."""
     return {torch.float16: (1e-3, 1e-5), torch.bfloat16: (1.6e-2, 1e-5),

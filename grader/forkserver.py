@@ -34,10 +34,6 @@ class ForkServer:
     """The parent's handle on the server process; `spawn` and `kill` are thread-safe."""
 
     def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto"):
-        import importlib
-
-        for name in _PRELOAD:
-            importlib.import_module(name)
         self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys.stdout.flush()
         sys.stderr.flush()
@@ -163,14 +159,18 @@ def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation:
 
 
 def _warm_up() -> None:
-    """Pay once, here, what every child would otherwise pay on first use.
+    """Pay once, here, what every child would otherwise pay on first use (in parallel with
+    the parent, which meanwhile reads the submission and computes the references).
 
     torch imports sympy (via torch.fx) the first time a gradient argument is passed, ~1.5 s;
     matplotlib loads its fonts at the first draw. Ops run single-threaded: a multi-threaded op
     before fork can hang the child's first matmul.
     """
+    import importlib
     import io
 
+    for name in _PRELOAD:
+        importlib.import_module(name)
     import matplotlib.pyplot as plt
     import torch
     import torch.autograd.functional  # noqa: F401 - ruled-out calls are resolved against it
