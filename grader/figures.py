@@ -37,27 +37,29 @@ class FigureCapture:
     def collect(self, cell: int) -> None:
         for number in self.plt.get_fignums():
             if len(self.figures) < MAX_FIGURES:
-                self.figures.append(self._record(self.plt.figure(number), cell))
+                self.figures.append(record_figure(self.plt.figure(number), cell, self.render_png))
         self.plt.close("all")
 
-    def _record(self, figure, cell: int) -> dict[str, Any]:
-        axes = []
-        for ax in figure.get_axes():
-            curves = []
-            for line in ax.get_lines():
-                xs, ys = _floats(line.get_xdata()), _floats(line.get_ydata())
-                if xs is not None and ys is not None and len(xs) == len(ys):
-                    curves.append({"x": xs, "y": ys, "label": str(line.get_label())[:80]})
-            axes.append({"curves": curves, "title": str(ax.get_title())[:80]})
-        record: dict[str, Any] = {"cell": cell, "axes": axes}
-        if self.render_png:
-            buffer = io.BytesIO()
-            try:
-                figure.savefig(buffer, format="png", dpi=60)
-                record["png"] = base64.b64encode(buffer.getvalue()[:2_000_000]).decode()
-            except Exception:
-                record["png"] = ""
-        return record
+
+def record_figure(figure, cell: int, render_png: bool) -> dict[str, Any]:
+    """A figure's curves as plain data (and a small PNG for feedback pages, when asked)."""
+    axes = []
+    for ax in figure.get_axes():
+        curves = []
+        for line in ax.get_lines():
+            xs, ys = _floats(line.get_xdata()), _floats(line.get_ydata())
+            if xs is not None and ys is not None and len(xs) == len(ys):
+                curves.append({"x": xs, "y": ys, "label": str(line.get_label())[:80]})
+        axes.append({"curves": curves, "title": str(ax.get_title())[:80]})
+    record: dict[str, Any] = {"cell": cell, "axes": axes}
+    if render_png:
+        buffer = io.BytesIO()
+        try:
+            figure.savefig(buffer, format="png", dpi=60)
+            record["png"] = base64.b64encode(buffer.getvalue()[:2_000_000]).decode()
+        except Exception:
+            record["png"] = ""
+    return record
 
 
 def _floats(data: Any) -> list[float] | None:

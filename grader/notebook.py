@@ -27,7 +27,7 @@ from grader import probe, report
 from grader.checks import WHOLE_SUBMISSION_JUDGES, Evidence
 from grader.errors import PackError
 from grader.feedback import points
-from grader.figures import MAX_FIGURES, FigureCapture
+from grader.figures import MAX_FIGURES, record_figure
 from grader.grade import grade_exercise
 from grader.model import Diagnosis, ExerciseResult, Report
 from grader.pack import Exercise
@@ -41,13 +41,6 @@ NO_FIGURE_NOTE = ("No figure is available to check: check() sees the figures dra
                   "the setup cell. Run the cell that draws the figure again, then this one.")
 
 
-class _Recorder(FigureCapture):
-    """FigureCapture's record format, without its set-up (which would switch the kernel to Agg)."""
-
-    def __init__(self) -> None:  # noqa: D107 - deliberately skips FigureCapture.__init__
-        self.render_png = False
-
-
 class FigureLog:
     """The figures of each cell's latest run, as curve records, in the order the cells ran."""
 
@@ -55,7 +48,6 @@ class FigureLog:
         self.by_cell: dict[str, dict[int, dict[str, Any]]] = {}
         self.cell_key = ""
         self.count = 0
-        self.recorder = _Recorder()
 
     def start(self, key: str, count: int) -> None:
         self.by_cell.pop(key, None)
@@ -70,7 +62,7 @@ class FigureLog:
         records = self.by_cell.setdefault(self.cell_key, {})
         for manager in Gcf.get_all_fig_managers():
             figure = manager.canvas.figure
-            records[id(figure)] = self.recorder._record(figure, self.count)
+            records[id(figure)] = record_figure(figure, self.count, render_png=False)
 
     def records(self) -> list[dict[str, Any]]:
         return [r for cell in self.by_cell.values() for r in cell.values()][-MAX_FIGURES:]
