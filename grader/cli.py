@@ -25,14 +25,15 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--isolation", choices=("auto", "none"), help="sandbox layers (none: only a child process)")
     for name in ("submission_seconds", "check_seconds", "cell_seconds"):
         group.add_argument("--" + name.replace("_", "-"), type=float, help=f"limit: {name.replace('_', ' ')}")
-    for name in ("memory_mb", "cpu_seconds", "processes", "output_kb"):
+    for name in ("memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb"):
         group.add_argument("--" + name.replace("_", "-"), type=int, help=f"limit: {name.replace('_', ' ')}")
 
 
 def settings_overrides(args: argparse.Namespace) -> dict:
     limits = {name: getattr(args, name) for name in
               ("submission_seconds", "check_seconds", "cell_seconds", "memory_mb", "cpu_seconds",
-               "processes", "output_kb") if getattr(args, name, None) is not None}
+               "processes", "file_size_mb", "open_files", "output_kb")
+              if getattr(args, name, None) is not None}
     return {"select": tuple(args.select) if args.select else None, "detail": args.detail,
             "isolation": args.isolation, "limits": limits}
 

@@ -62,7 +62,21 @@ def _d2l_torch_module() -> types.ModuleType:
 
     module = InertModule("d2l.torch")
     module.plt, module.np, module.torch = plt, np, torch
-    module.numpy = np
+    for name in ("ones", "zeros", "tensor", "arange", "meshgrid", "sin", "sinh", "cos", "cosh",
+                 "tanh", "linspace", "exp", "log", "normal", "rand", "randn", "matmul", "int32",
+                 "int64", "float32", "concat", "stack", "abs", "eye", "sigmoid", "batch_matmul"):
+        setattr(module, name, getattr(torch, "cat" if name == "concat" else
+                                      "bmm" if name == "batch_matmul" else name))
+    # The book's framework-neutral helpers, as d2l/torch.py defines them.
+    module.numpy = lambda x, *args, **kwargs: x.detach().numpy(*args, **kwargs)
+    module.size = lambda x, *args, **kwargs: x.numel(*args, **kwargs)
+    module.reshape = lambda x, *args, **kwargs: x.reshape(*args, **kwargs)
+    module.to = lambda x, *args, **kwargs: x.to(*args, **kwargs)
+    module.reduce_sum = lambda x, *args, **kwargs: x.sum(*args, **kwargs)
+    module.reduce_mean = lambda x, *args, **kwargs: x.mean(*args, **kwargs)
+    module.argmax = lambda x, *args, **kwargs: x.argmax(*args, **kwargs)
+    module.astype = lambda x, *args, **kwargs: x.type(*args, **kwargs)
+    module.transpose = lambda x, *args, **kwargs: x.t(*args, **kwargs)
 
     def use_svg_display() -> None:
         """The book switches Jupyter to SVG; headless grading has nothing to switch."""
