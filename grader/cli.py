@@ -59,7 +59,8 @@ def grade_command(argv: list[str]) -> int:
     from grader.submission import read_submission
 
     submission = read_submission(Path(args.submission))
-    with Grader.open(args.config, settings_overrides(args)) as grader:
+    with Grader.open(args.config, settings_overrides(args),
+                     figure_images=args.format != "text") as grader:
         report = grader.grade(submission, args.student, public_only=args.public_only)
     text = render(report, args.format, verbose=args.verbose)
     if args.out:
