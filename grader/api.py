@@ -34,9 +34,13 @@ class Grader:
 
         self.settings = settings
         self.figure_images = figure_images
-        self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
-                                    select=list(settings.select) or None, weights=settings.points)
         self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
+        try:
+            self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
+                                        select=list(settings.select) or None, weights=settings.points)
+        except BaseException:
+            self.server.close()
+            raise
         self.runner = Runner(self.server, settings.limits, slots=max(1, jobs))
         self.references = References(self.pack)
 

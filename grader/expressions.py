@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable
 
+from grader import pysource
+
 _ALLOWED_NODES = (
     ast.Expression, ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Load, ast.Constant,
     ast.Attribute, ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.keyword,
@@ -21,7 +23,7 @@ _NAMES = ("x", "torch", "math")
 def parse(source: str) -> ast.Expression:
     """Parse and check an expression; ValueError names what is not allowed."""
     try:
-        tree = ast.parse(source, mode="eval")
+        tree = pysource.parse(source, mode="eval")
     except SyntaxError as exc:
         raise ValueError(f"is not a valid expression ({exc.msg}): {source!r}") from None
     for node in ast.walk(tree):
@@ -36,7 +38,7 @@ def parse(source: str) -> ast.Expression:
 
 def compile_function(source: str, namespace: dict[str, Any]) -> Callable[[Any], Any]:
     """A one-argument function computing the expression; `namespace` supplies torch and math."""
-    code = compile(parse(source), f"<expression {source}>", "eval")
+    code = pysource.compile_tree(parse(source), f"<expression {source}>", "eval")
     scope = dict(namespace)
 
     def function(x: Any) -> Any:

@@ -26,7 +26,7 @@ from grader import sandbox
 from grader.limits import Limits
 
 _PRELOAD = ("json", "math", "random", "re", "collections", "itertools", "functools", "typing",
-            "dataclasses", "fractions", "statistics", "encodings.idna", "numpy",
+            "dataclasses", "fractions", "statistics", "encodings.idna", "numpy", "numpy.random",
             "matplotlib.pyplot", "grader.harness")
 
 
@@ -182,6 +182,7 @@ def _warm_up() -> None:
     (x * x).backward(gradient=torch.ones(3))
     (first,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
     torch.autograd.grad(first.sum(), x)
+    repr(x)
     figure = plt.figure()
     plt.plot([0.0, 1.0], [0.0, 1.0], label="warm")
     plt.legend()

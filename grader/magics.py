@@ -6,8 +6,9 @@ student's traceback still points at their own line.
 """
 from __future__ import annotations
 
-import ast
 import re
+
+from grader import pysource
 
 # Cell magics whose body is Python: run the body once.
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "autoreload"}
@@ -49,7 +50,7 @@ def _neutral_line(line: str) -> str | None:
 
 def _parses(code: str) -> bool:
     try:
-        ast.parse(code)
+        pysource.parse(code)
     except SyntaxError:
         return False
     return True

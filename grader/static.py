@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from grader import pysource
 from grader.submission import Cell
 
 TYPOGRAPHIC = {
@@ -50,7 +51,7 @@ class SourceIndex:
         self.aliases: dict[str, str] = {}
         for cell in cells:
             try:
-                tree = ast.parse(cell.code)
+                tree = pysource.parse(cell.code)
             except SyntaxError as exc:
                 self.problems[cell.index] = _syntax_problem(cell, exc)
                 continue

@@ -1,0 +1,511 @@
+"""Where the CPU seconds of grading go: parent, fork server, child; and one CLI run's wall time.
+
+    python bench/breakdown.py batch [--n 100] [--jobs 2] [--isolation auto] [--cprofile]
+    python bench/breakdown.py cli [SUBMISSION] [--repeat 3]
+
+Nothing under grader/ is changed: this script imports the engine, wraps some of its functions
+with timers before the fork server is forked (so the server and every child inherit the
+wrappers), and runs the same code paths as `python -m grader batch` / `python -m grader`.
+
+- Child: CPU of its one thread (time.thread_time, which starts at 0 at fork) for fork-to-harness (job read,
+  sandbox entry), cells, probes, figure capture and its PNG rendering, JSON encoding of the
+  records; sent to the parent as one extra record before "done" (the parent ignores unknown
+  record types; here a wrapper of the reader keeps it).
+- Fork server: CPU of fork, workdir, sweep, reaping; dumped to a file after each reap.
+- Parent: per-thread CPU (time.thread_time) of parsing, static analysis, the run's reader
+  (select + JSON decoding), judging (comparisons, known-wrong references, diagnoses), report
+  building, the gradebook and the output files.
+Totals come from the kernel: the parent's RUSAGE_SELF, the server's utime/stime and its
+reaped children's cutime/cstime from /proc, so what the timers miss shows as "other".
+
+--cprofile: also profile each child's run_job with cProfile and print the top functions of
+the slowest child (what a per-probe cost is made of).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+class Acc:
+    """name -> [seconds, calls]; thread-safe enough for += under the GIL plus a lock."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0])
+        self.lock = threading.Lock()
+
+    def add(self, name: str, seconds: float) -> None:
+        with self.lock:
+            entry = self.data[name]
+            entry[0] += seconds
+            entry[1] += 1
+
+    def plain(self) -> dict[str, list[float]]:
+        return {k: list(v) for k, v in self.data.items()}
+
+
+PARENT, CHILD, SERVER = Acc(), Acc(), Acc()
+CHILD_RECORDS: list[dict] = []
+WALL = Acc()
+
+
+def timed(acc: Acc, name: str, clock=time.thread_time, wall: bool = False):
+    def wrap(function):
+        @functools.wraps(function)
+        def inner(*args, **kwargs):
+            started = clock()
+            w0 = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                acc.add(name, clock() - started)
+                if wall:
+                    WALL.add(name, time.perf_counter() - w0)
+        return inner
+    return wrap
+
+
+def patch(module, attribute: str, acc: Acc, name: str, clock=time.thread_time, wall: bool = False) -> bool:
+    original = getattr(module, attribute, None)
+    if original is None:
+        return False
+    setattr(module, attribute, timed(acc, name, clock, wall)(original))
+    return True
+
+
+def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
+    """Wrap the engine's stages; call before the Grader (and so the fork server) exists.
+
+    batch_mode=False (the CLI timeline) imports nothing the CLI would not: no matplotlib in the
+    parent, no grader.batch; the PNG rendering then shows inside "figure capture"."""
+    from grader import api, figures, forkserver, harness, plan, runner, sandbox, submission
+
+    # --- child: its only thread's CPU. Not process_time: with RLIMIT_CPU set (the sandbox's
+    # cpu_seconds) Linux reads the process clock from the group cputimer, updated at ticks and
+    # context switches, so a record's pipe write is charged the CPU of the probe before it. ---
+    pclock = time.thread_time
+    patch(harness, "_run_cell", CHILD, "cells", pclock)
+    patch(harness, "_run_probe", CHILD, "probes (student calls + encode)", pclock)
+    patch(harness, "_names", CHILD, "names", pclock)
+    patch(harness.standins, "install", CHILD, "stand-ins (d2l, IPython)", pclock)
+    patch(figures.FigureCapture, "collect", CHILD, "figure capture (incl. PNG)", pclock)
+    if batch_mode:
+        import matplotlib.figure
+
+        original_savefig = matplotlib.figure.Figure.savefig
+
+        def savefig(self, *args, **kwargs):
+            started = time.thread_time()
+            try:
+                return original_savefig(self, *args, **kwargs)
+            finally:
+                (CHILD if os.getpid() != PARENT_PID else PARENT).add("  of which PNG savefig",
+                                                                     time.thread_time() - started)
+        matplotlib.figure.Figure.savefig = savefig
+    patch(harness.RecordWriter, "send", CHILD, "record JSON encode + write", pclock)
+    if hasattr(sandbox, "enter"):
+        original_enter = sandbox.enter
+
+        def enter(*args, **kwargs):
+            started = time.thread_time()
+            CHILD.add("fork to sandbox entry (setsid, job read, imports)", started)
+            try:
+                return original_enter(*args, **kwargs)
+            finally:
+                CHILD.add("sandbox.enter", time.thread_time() - started)
+        sandbox.enter = enter
+
+    original_run_job = harness.run_job
+
+    def run_job(job, writer):
+        CHILD.add("fork to run_job", time.thread_time())
+        profiler = None
+        if cprofile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        send = writer.send
+        modules_before = set(sys.modules)
+        import importlib.abc
+        import traceback
+
+        stacks: dict[str, str] = {}
+
+        class Finder(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path, target=None):
+                if name.startswith("grader") and name not in stacks:
+                    stacks[name] = "".join(traceback.format_stack(limit=6)[:-1])
+                return None
+        sys.meta_path.insert(0, Finder())
+
+        def send_with_bench(record):
+            if record.get("type") != "done":
+                started = time.thread_time()
+                send(record)
+                CHILD.add(f"  send '{record.get('type')}'", time.thread_time() - started)
+                return None
+            if record.get("type") == "done":
+                if profiler is not None:
+                    profiler.disable()
+                ru = resource.getrusage(resource.RUSAGE_SELF)
+                threads = open("/proc/self/status").read().split("Threads:")[1].split()[0]
+                CHILD.add(f"threads at done: {threads}", 0.0)
+                extra = {"type": "bench", "acc": CHILD.plain(), "cpu": time.thread_time(),
+                         "new_modules": sorted(set(sys.modules) - modules_before), "stacks": stacks,
+                         "minflt": ru.ru_minflt, "majflt": ru.ru_majflt, "maxrss_mb": ru.ru_maxrss / 1024}
+                if profiler is not None:
+                    import pstats
+
+                    stats = pstats.Stats(profiler)
+                    top = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])[:40]
+                    extra["cprofile"] = [[f"{Path(k[0]).name}:{k[1]}({k[2]})", v[1], round(v[2], 4),
+                                          round(v[3], 4)] for k, v in top]
+                send(extra)
+            return send(record)
+        writer.send = send_with_bench
+        return original_run_job(job, writer)
+    harness.run_job = run_job
+
+    # --- fork server (its own process; dumps after each reap) ---
+    original_serve = forkserver._serve
+
+    def serve(*args, **kwargs):
+        import os as os_module
+
+        real_fork = os_module.fork
+
+        def fork():
+            started = time.process_time()
+            pid = real_fork()
+            if pid == 0:
+                CHILD.data.clear()  # what the server's warm-up recorded is not the child's
+            else:
+                SERVER.add("os.fork", time.process_time() - started)
+            return pid
+        os_module.fork = fork
+        original_reap = forkserver._reap
+        dump = profile_dir / "server.json"
+
+        def reap(sock, jobs):
+            before = len(jobs)
+            original_reap(sock, jobs)
+            if len(jobs) != before:
+                dump.write_text(json.dumps({"acc": SERVER.plain(), "cpu": time.process_time()}))
+        forkserver._reap = timed(SERVER, "reap loop (waitpid, sweep, rmtree, send)", time.process_time)(reap)
+        patch(forkserver, "_workdir", SERVER, "mkdtemp workdir", time.process_time)
+        patch(forkserver.sandbox, "sweep", SERVER, "  of which sandbox.sweep", time.process_time)
+        patch(forkserver, "_warm_up", SERVER, "warm-up (once)", time.process_time, wall=True)
+        patch(forkserver.sandbox, "prepare_server", SERVER, "prepare_server (once)", time.process_time, wall=True)
+        return original_serve(*args, **kwargs)
+    forkserver._serve = serve
+
+    # --- parent (per-thread CPU) ---
+    patch(submission, "parse_submission", PARENT, "parse notebook (nbformat)")
+    patch(api, "parse_submission", PARENT, "parse notebook (nbformat)")
+    patch(api, "SourceIndex", PARENT, "static analysis (ast)")
+    patch(api, "grade_exercise", PARENT, "judge exercises (compare, diagnose)")
+    patch(plan.References, "warm", PARENT, "references warm()", wall=True)
+    original_observe = plan.References.observe
+
+    def observe(self, exercise, item, like="", student=""):
+        key = (item.key, like, exercise.seed_owner(student))
+        if key in self._cache:
+            return original_observe(self, exercise, item, like, student)
+        started = time.thread_time()
+        try:
+            return original_observe(self, exercise, item, like, student)
+        finally:
+            PARENT.add("  reference/known-wrong computed (cache miss)", time.thread_time() - started)
+    plan.References.observe = observe
+    patch(runner.Runner, "run", PARENT, "runner thread: run (select loop, pipes)", wall=True)
+    patch(runner._Reader, "_feed", PARENT, "  of which JSON decode of records")
+    patch(runner, "_write_all", PARENT, "job JSON write")
+    original_accept = runner._Reader._accept
+
+    def accept(self, record):
+        if record.get("type") == "bench":
+            CHILD_RECORDS.append(record)
+            return False
+        return original_accept(self, record)
+    runner._Reader._accept = accept
+    patch(api.Grader, "_job", PARENT, "build job (probes)")
+    patch(api, "Report", PARENT, "Report()")
+    if not batch_mode:
+        return
+    from grader import batch, gradebook
+    patch(batch, "discover", PARENT, "discover (sha256)", wall=True)
+    patch(gradebook.Gradebook, "record", PARENT, "gradebook.record (JSON + SQLite)", wall=True)
+    patch(batch, "_write_outputs", PARENT, "write outputs (csv, reports, feedback, summary)", wall=True)
+    patch(batch, "write_summary", PARENT, "  of which summary.html (matplotlib)", wall=True)
+    patch(batch, "to_html", PARENT, "  of which feedback html")
+    patch(batch, "to_markdown", PARENT, "  of which feedback md")
+
+
+PARENT_PID = os.getpid()
+
+
+def proc_times(pid: int) -> tuple[float, float]:
+    """(own CPU, reaped children's CPU) of a live process, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(v) / TICK for v in fields[11:15])
+    return utime + stime, cutime + cstime
+
+
+NESTED = {  # a nested timer's enclosing stage; its time is part of that stage's
+    "  of which JSON decode of records": "runner thread: run (select loop, pipes)",
+    "  of which summary.html (matplotlib)": "write outputs (csv, reports, feedback, summary)",
+    "  of which feedback html": "write outputs (csv, reports, feedback, summary)",
+    "  of which feedback md": "write outputs (csv, reports, feedback, summary)",
+    "  of which sandbox.sweep": "reap loop (waitpid, sweep, rmtree, send)",
+}
+
+
+def _enclosing(name: str, present: dict) -> str | None:
+    if name in NESTED:
+        return NESTED[name]
+    if name == "  of which PNG savefig":
+        return ("figure capture (incl. PNG)" if "figure capture (incl. PNG)" in present
+                else "write outputs (csv, reports, feedback, summary)")
+    if name.startswith("  send "):
+        return "record JSON encode + write"
+    if name.startswith("  reference/known-wrong"):
+        return "references warm()"
+    return None
+
+
+def print_acc(title: str, acc: dict[str, list[float]], per: int, total: float | None = None) -> None:
+    """Top-level stages by CPU, each followed by what is nested in it."""
+    print(f"  {title}" + (f": {total / per * 1000:.1f} ms/sub in all" if total is not None else ""))
+    acc = {k: v for k, v in acc.items() if "this thread only" not in k and not k.startswith(("tasks", "threads"))}
+    children: dict[str | None, list[str]] = collections.defaultdict(list)
+    for name in acc:
+        children[_enclosing(name, acc) if name.startswith("  ") else None].append(name)
+
+    def show(name: str) -> None:
+        seconds, calls = acc[name]
+        print(f"    {name:<55}{seconds / per * 1000:>9.1f} ms/sub{calls / per:>8.1f} calls/sub")
+        for child in sorted(children.get(name, ()), key=lambda k: -acc[k][0]):
+            show(child)
+    for name in sorted(children[None], key=lambda k: -acc[k][0]):
+        show(name)
+    orphans = [n for parent, names in children.items() if parent is not None and parent not in acc for n in names]
+    for name in orphans:
+        show(name)
+
+
+def profile_batch(args: argparse.Namespace) -> None:
+    from make_class import describe, make_class
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    try:
+        class_dir = scratch / "class"
+        students = make_class(class_dir, args.n, seed=args.seed)
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        import torch  # noqa: F401
+
+        from grader import batch
+        from grader.api import Grader
+        t_import = time.perf_counter() - t0
+        cpu_import = time.process_time() - cpu0
+        install(scratch, args.cprofile)
+        overrides = {"isolation": args.isolation} if args.isolation else None
+        t1, c1 = time.perf_counter(), time.process_time()
+        grader = Grader.open(None, overrides, jobs=args.jobs)
+        grader.warm()
+        t_open, c_open = time.perf_counter() - t1, time.process_time() - c1
+        t2, c2 = time.perf_counter(), time.process_time()
+        result = batch.run_batch(class_dir, scratch / "out", jobs=args.jobs, regrade=True,
+                                 grade=grader.grade_bytes, pack_hash=grader.pack_hash,
+                                 exercise_ids=grader.exercise_ids, progress=False)
+        t_batch, c_batch = time.perf_counter() - t2, time.process_time() - c2
+        time.sleep(0.3)
+        server_self, server_children = proc_times(grader.server.pid)
+        grader.close()
+        n = len(result.graded)
+        print(f"{describe(students)}; graded {n}, --jobs {args.jobs}, isolation "
+              f"{args.isolation or 'config'}; load {'/'.join(f'{v:.1f}' for v in os.getloadavg())}")
+        print(f"parent fixed: imports {t_import:.2f} s wall / {cpu_import:.2f} s CPU (process); "
+              f"Grader.open + warm() {t_open:.2f} s wall / {c_open:.2f} s CPU (process, all threads)")
+        print(f"batch: {t_batch:.1f} s wall, {t_batch / max(n, 1) * 1000:.0f} ms/sub; "
+              f"parent CPU {c_batch:.2f} s = {c_batch / max(n, 1) * 1000:.1f} ms/sub")
+        server = json.loads((scratch / "server.json").read_text()) if (scratch / "server.json").exists() else {}
+        children_cpu = sum(r["cpu"] for r in CHILD_RECORDS)
+        child_acc: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0])
+        for record in CHILD_RECORDS:
+            for name, (seconds, calls) in record["acc"].items():
+                child_acc[name][0] += seconds
+                child_acc[name][1] += calls
+        runs = len(CHILD_RECORDS)
+        print(f"per submission (n={n}; {runs} child runs reported):")
+        print_acc("PARENT (thread CPU, per stage)", PARENT.plain(), max(n, 1), c_batch)
+        print_acc(f"FORK SERVER (own CPU {server_self:.2f} s incl. warm-up)", server.get("acc", {}), max(n, 1),
+                  server_self)
+        print(f"  CHILDREN: {server_children / max(n, 1) * 1000:.1f} ms/sub by the kernel (cutime+cstime, "
+              f"incl. exit/teardown); {children_cpu / max(runs, 1) * 1000:.1f} ms reported up to 'done'")
+        print_acc("CHILD stages (process CPU)", dict(child_acc), max(runs, 1))
+        faults = sum(r["minflt"] for r in CHILD_RECORDS) / max(runs, 1)
+        rss = max((r["maxrss_mb"] for r in CHILD_RECORDS), default=0)
+        print(f"    minor page faults {faults:.0f}/child (copy-on-write after fork), max RSS {rss:.0f} MB")
+        imported = collections.Counter(m for r in CHILD_RECORDS for m in r.get("new_modules", []))
+        if imported:
+            print(f"    modules imported after fork ({len(imported)}): " + ", ".join(
+                f"{m} ({c})" for m, c in imported.most_common(30)))
+        for record in CHILD_RECORDS[:1]:
+            for name, stack in record.get("stacks", {}).items():
+                print(f"    first import of {name} in a child:\n" + stack)
+        if WALL.data:
+            print("  wall of once-per-run stages (s): " + ", ".join(
+                f"{k} {v[0]:.2f}" for k, v in WALL.plain().items()))
+        if args.cprofile and CHILD_RECORDS:
+            slowest = max(CHILD_RECORDS, key=lambda r: r["cpu"])
+            print(f"  cProfile of the slowest child ({slowest['cpu'] * 1000:.0f} ms), top cumulative:")
+            for name, calls, tottime, cumtime in slowest.get("cprofile", [])[:args.top]:
+                print(f"    {cumtime * 1000:>8.1f} ms cum {tottime * 1000:>7.1f} ms self {calls:>6} {name}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# One submission from the command line: a timeline from exec to exit.
+
+def cli_child(submission: str) -> None:
+    """Runs as a fresh interpreter; prints one JSON line of marks (seconds since exec)."""
+    launched = float(os.environ["BENCH_LAUNCHED"])
+    marks: list[tuple[str, float, float]] = []
+
+    def mark(name: str) -> None:
+        marks.append((name, time.time() - launched, time.process_time()))
+    mark("interpreter up, bench module imported")
+    import torch  # noqa: F401
+    mark("import torch")
+    import grader.api  # noqa: F401
+    from grader import cli
+    mark("import grader.api (+nbformat? yaml, ...)")
+    scratch = Path(tempfile.mkdtemp(prefix="bench-cli-"))
+    install(scratch, False, batch_mode=False)
+    from grader import api, forkserver, plan
+    from grader import report as plain
+
+    original_init = forkserver.ForkServer.__init__
+
+    def server_init(self, *a, **k):
+        mark("  ForkServer start")
+        original_init(self, *a, **k)
+        mark("  ForkServer forked")
+    forkserver.ForkServer.__init__ = server_init
+    original_grade = api.Grader.grade
+
+    def grade(self, *a, **k):
+        mark("Grader.open done (pack, fork server)")
+        result = original_grade(self, *a, **k)
+        mark("Grader.grade done")
+        return result
+    api.Grader.grade = grade
+    original_run = api.Grader.__dict__.get("_run_while_warming")
+    original_runner_run = __import__("grader.runner", fromlist=["Runner"]).Runner.run
+
+    def runner_run(self, job):
+        mark("  child requested")
+        result = original_runner_run(self, job)
+        mark("  child done")
+        return result
+    __import__("grader.runner", fromlist=["Runner"]).Runner.run = runner_run
+    original_to_text = plain.to_text
+
+    def to_text(*a, **k):
+        mark("render report")
+        return original_to_text(*a, **k)
+    plain.to_text = to_text
+    devnull = open(os.devnull, "w")
+    stdout, sys.stdout = sys.stdout, devnull
+    try:
+        cli.main([submission])
+    finally:
+        sys.stdout = stdout
+    mark("cli.main returned (server closed)")
+    server = json.loads((scratch / "server.json").read_text()) if (scratch / "server.json").exists() else {}
+    child = CHILD_RECORDS[0] if CHILD_RECORDS else {}
+    print(json.dumps({"marks": marks, "parent": PARENT.plain(), "wall": WALL.plain(),
+                      "server": server.get("acc", {}), "child": child.get("acc", {}),
+                      "child_cpu": child.get("cpu", 0)}))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def profile_cli(args: argparse.Namespace) -> None:
+    results = []
+    for _ in range(args.repeat):
+        env = {**os.environ, "BENCH_LAUNCHED": repr(time.time())}
+        done = subprocess.run([sys.executable, __file__, "_cli_child", args.submission], env=env,
+                              capture_output=True, text=True, cwd=str(REPO))
+        end = time.time() - float(env["BENCH_LAUNCHED"])
+        line = [l for l in done.stdout.splitlines() if l.startswith("{")]
+        if not line:
+            print(done.stderr[-2000:])
+            raise SystemExit("the CLI child failed")
+        data = json.loads(line[-1])
+        data["exit"] = end
+        results.append(data)
+    # medians of each mark, by position
+    print(f"one submission, python -m grader {Path(args.submission).name}: medians of {args.repeat} runs, "
+          f"load {'/'.join(f'{v:.1f}' for v in os.getloadavg())}")
+    first = results[0]["marks"]
+    previous = 0.0
+    for index, (name, _, _) in enumerate(first):
+        at = sorted(r["marks"][index][1] for r in results)[len(results) // 2]
+        cpu = sorted(r["marks"][index][2] for r in results)[len(results) // 2]
+        print(f"  {at:>7.2f} s (+{at - previous:>5.2f})  parent CPU {cpu:>6.2f} s  {name}")
+        previous = at
+    exit_at = sorted(r["exit"] for r in results)[len(results) // 2]
+    print(f"  {exit_at:>7.2f} s (+{exit_at - previous:>5.2f})  process exit (interpreter teardown)")
+    mid = results[len(results) // 2]
+    for label in ("parent", "server", "child", "wall"):
+        print(f"  {label}: " + ", ".join(f"{k.strip()} {v[0]:.3f}s" for k, v in
+                                         sorted(mid[label].items(), key=lambda kv: -kv[1][0])))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("batch")
+    b.add_argument("--n", type=int, default=100)
+    b.add_argument("--jobs", type=int, default=2)
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--isolation", choices=("auto", "none"), default=None)
+    b.add_argument("--cprofile", action="store_true")
+    b.add_argument("--top", type=int, default=25)
+    c = sub.add_parser("cli")
+    c.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
+    c.add_argument("--repeat", type=int, default=3)
+    h = sub.add_parser("_cli_child")
+    h.add_argument("submission")
+    args = parser.parse_args(argv)
+    if args.command == "batch":
+        profile_batch(args)
+    elif args.command == "cli":
+        profile_cli(args)
+    else:
+        cli_child(args.submission)
+
+
+if __name__ == "__main__":
+    main()
