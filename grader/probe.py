@@ -144,14 +144,15 @@ def _gradcheck(function, result, args) -> dict[str, Any]:
 
 def describe_error(exc: BaseException) -> dict[str, Any]:
     """Type, message and the student's own line: frames from `<cell N>` files only."""
-    student_frames = [(frame.f_code, line) for frame, line in traceback.walk_tb(exc.__traceback__)
+    student_frames = [(frame.f_code, line or 0) for frame, line in traceback.walk_tb(exc.__traceback__)
                       if frame.f_code.co_filename.startswith("<cell")]
     error: dict[str, Any] = {"type": type(exc).__name__, "message": _message(exc),
                              "bases": [c.__name__ for c in type(exc).__mro__[1:-1]]}
     if isinstance(exc, guards.GraderSignal):
         error["signal"] = type(exc).__name__
     if student_frames:
-        frames = [(code.co_filename, line, code.co_name, linecache.getline(code.co_filename, line).strip())
+        frames = [(code.co_filename, line, code.co_name,
+                   linecache.getline(code.co_filename, line).strip() if line else "")
                   for code, line in student_frames[-6:]]
         filename, line, _, text = frames[-1]
         error.update(cell=int(filename[6:-1]), line=line, source_line=text,

@@ -1,4 +1,4 @@
-"""Batch grading on a Dask distributed cluster: `python -m grader batch SUBMISSIONS --cluster ADDRESS`.
+"""Batch grading on a Dask distributed cluster: `python -m grader batch SUBMISSIONS --cluster ADDR`.
 
 Dask does the distributing; this package only carries the pack out and the reports back:
 
@@ -26,7 +26,8 @@ INSTALL_HINT = "pip install 'autograd-grader[dask]' (or: pip install 'dask[distr
 
 class ClusterError(GraderError, RuntimeError):
     """The cluster cannot grade: Dask is missing, the scheduler is unreachable, no worker joined,
-    or a worker's pack differs from the client's. `grader batch` prints it on one line."""
+    or a worker has no Grader (a different pack hash, no nanny, another pack's solutions).
+    `grader batch` prints it on one line."""
 
 
 def dask_missing() -> str:

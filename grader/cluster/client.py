@@ -1,13 +1,16 @@
 """The grading machine's side: connect to the cluster, ship the pack, offer an Executor.
 
 `grader.batch` grades on any `concurrent.futures.Executor`; here that is Dask's own
-`ClientExecutor`, wrapped so each task returns its report as a plain dict that becomes a
-`Report` again on this side. The batch records each report once, as its future completes.
+`ClientExecutor`, wrapped so that each task returns a plain-JSON record, which becomes a `Report`
+(or the SubmissionError a local run raises) again on this side. The batch records each report
+once, as its future completes.
 """
 from __future__ import annotations
 
+import logging
 import sys
-from concurrent.futures import CancelledError, Executor, Future
+import time
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
@@ -17,8 +20,10 @@ from distributed import Client, LocalCluster
 
 from grader.cluster import ClusterError
 from grader.cluster.packfiles import pack_files
-from grader.cluster.worker import GraderOnWorker, PackOnNanny, RemoteGrade, report_as_dict
+from grader.cluster.worker import (NOT_YET, OPENING, GraderOnWorker, PackOnNanny, RemoteGrade,
+                                   graded_record, why_no_grader)
 from grader.config import find_config, load_settings
+from grader.errors import SubmissionError
 from grader.model import Report, report_from_dict
 from grader.pack import load_pack
 
@@ -42,15 +47,15 @@ class ClusterGrader:
 
 
 class ReportExecutor(Executor):
-    """Runs `fn(*args) -> Report` through `inner`; only the report's dict crosses the network."""
+    """Runs `fn(*args) -> Report` through `inner`; only a plain-JSON record crosses the network."""
 
     def __init__(self, inner: Executor) -> None:
         self._inner = inner
 
     def submit(self, fn: Callable[..., Report], /, *args: Any, **kwargs: Any) -> Future[Report]:
-        remote = self._inner.submit(report_as_dict, fn, *args, **kwargs)
+        remote = self._inner.submit(graded_record, fn, *args, **kwargs)
         local: Future[Report] = Future()
-        local.set_running_or_notify_cancel()  # like a started task: cancelled only through `inner`
+        local.add_done_callback(lambda f: f.cancelled() and remote.cancel())
         remote.add_done_callback(partial(_settle, local))
         return local
 
@@ -60,26 +65,34 @@ class ReportExecutor(Executor):
 
 def _settle(local: Future[Report], remote: Future[dict[str, Any]]) -> None:
     if remote.cancelled():
-        local.set_exception(CancelledError("cancelled on the cluster"))
+        local.cancel()
+    if not local.set_running_or_notify_cancel():  # cancelled: this wakes whoever waits on it
         return
     try:
-        local.set_result(report_from_dict(remote.result()))
-    except Exception as err:  # the task's own error, or a malformed report
+        record = remote.result()
+        if record["kind"] == "submission-error":
+            raise SubmissionError(record["message"])
+        local.set_result(report_from_dict(record["report"]))
+    except Exception as err:  # the task's or the submission's error, or a malformed record
         local.set_exception(err)
 
 
 def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> ClusterGrader:
-    """Connect to `spec` (or start `local:N`), put the pack on every worker, and wait for one."""
+    """Connect to `spec` (or start `local:N`) and return once every worker has a warm Grader."""
     settings = load_settings(find_config(config), overrides)
     pack = load_pack(settings.root, settings.assignment, settings.solutions,
                      select=list(settings.select) or None, weights=settings.points)
     client, cluster = _connect(spec)
     try:
-        # Nanny first: it restarts the workers, so the Grader opens in processes that never held
-        # the pack's bytes; every worker that joins later gets both plugins in the same order.
-        client.register_plugin(PackOnNanny(pack_files(settings, pack), pack.hash))
+        # The nanny plugin last: its restart gives every running worker a clean process, which
+        # opens its Grader on registering; a nanny that joins later unpacks before its worker.
         client.register_plugin(GraderOnWorker(settings, pack.hash))
-        client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+        client.register_plugin(PackOnNanny(pack_files(settings, pack), pack.hash))
+        wanted = _local_workers(spec)
+        if cluster is not None:
+            cluster.scale(wanted)  # started only now: no restart, the plugins are already there
+        client.wait_for_workers(max(1, wanted), timeout=WORKER_WAIT_SECONDS)
+        _check_graders(client, pack.hash)
         threads = client.nthreads()
     except TimeoutError:
         _close(client, cluster, pack.hash)
@@ -95,17 +108,35 @@ def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> Cl
                          executor, sum(threads.values()), partial(_close, client, cluster, pack.hash))
 
 
+def _check_graders(client: Client, pack_hash: str) -> None:
+    """Wait until every worker has opened its Grader; say which cannot, and why."""
+    deadline = time.monotonic() + WORKER_WAIT_SECONDS
+    while True:
+        missing = {w: why for w, why in client.run(why_no_grader, pack_hash).items() if why}
+        final = {w: why for w, why in missing.items() if why not in (OPENING, NOT_YET)}
+        if final or (missing and time.monotonic() > deadline):
+            raise ClusterError("; ".join(f"no Grader on {w}: {why}"
+                                         for w, why in (final or missing).items()))
+        if not missing:
+            return
+        time.sleep(0.5)
+
+
+def _local_workers(spec: str) -> int:
+    return int(spec.removeprefix("local:")) if spec.startswith("local:") else 0
+
+
 def _connect(spec: str) -> tuple[Client, LocalCluster | None]:
     if spec.startswith("local:"):
         # Saturation 1.0: a short submission never queues on a worker behind a long one.
         with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
-            cluster = LocalCluster(n_workers=int(spec.removeprefix("local:")), threads_per_worker=1,
+            cluster = LocalCluster(n_workers=0, threads_per_worker=1,
                                    processes=True, host="127.0.0.1", dashboard_address=None,
-                                   worker_dashboard_address=None)
+                                   worker_dashboard_address=None, silence_logs=logging.ERROR)
         return Client(cluster), cluster
     try:  # TLS and credentials come from Dask's configuration (distributed.comm.tls.*)
         return Client(spec, timeout=CONNECT_SECONDS), None
-    except (OSError, TimeoutError) as err:
+    except (OSError, TimeoutError, TypeError) as err:  # TypeError: tls:// without TLS settings
         raise ClusterError(f"cannot reach the Dask scheduler at {spec}: {err}") from None
 
 
