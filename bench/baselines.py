@@ -18,44 +18,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-D2L_TORCH = '''"""A stand-in for d2l.torch: the plotting helpers the §2.5 notebooks call."""
-import matplotlib.pyplot as plt
-import torch  # noqa: F401
+D2L_SHIM = '''"""A stand-in for d2l: the grader's own (grader/standins.py), so the baselines draw what it draws."""
+from grader import standins
 
-
-def use_svg_display():
-    pass
-
-
-def set_figsize(figsize=(3.5, 2.5)):
-    plt.rcParams["figure.figsize"] = figsize
-
-
-def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
-         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), figsize=(3.5, 2.5),
-         axes=None):
-    def has_one_axis(X):
-        return hasattr(X, "ndim") and X.ndim == 1 or isinstance(X, list) and not hasattr(X[0], "__len__")
-    if has_one_axis(X):
-        X = [X]
-    if Y is None:
-        X, Y = [[]] * len(X), X
-    elif has_one_axis(Y):
-        Y = [Y]
-    if len(X) != len(Y):
-        X = X * len(Y)
-    set_figsize(figsize)
-    axes = axes if axes else plt.gca()
-    axes.cla()
-    for x, y, fmt in zip(X, Y, fmts):
-        axes.plot(x, y, fmt) if len(x) else axes.plot(y, fmt)
-    axes.set_xlabel(xlabel)
-    axes.set_ylabel(ylabel)
-    axes.set_xscale(xscale)
-    axes.set_yscale(yscale)
-    if legend:
-        axes.legend(legend)
-    axes.grid()
+standins.install(("d2l",))
 '''
 
 
@@ -63,8 +29,7 @@ def write_d2l_shim(folder: Path) -> Path:
     """A `d2l` package under `folder`; put `folder` on PYTHONPATH."""
     package = folder / "d2l"
     package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "torch.py").write_text(D2L_TORCH, encoding="utf-8")
+    (package / "__init__.py").write_text(D2L_SHIM, encoding="utf-8")
     return folder
 
 
