@@ -130,14 +130,14 @@ def _builtin_pattern(got: Any, expected: Any, rtol, atol) -> tuple[str, str] | N
     if not (isinstance(got, Decoded) and isinstance(expected, Decoded) and expected.tensor.dim() == 2):
         return None
     ref = expected.tensor
-    transposed = Decoded(ref.T.contiguous(), "tensor", False, None, None)
+    transposed = Decoded.plain(ref.T.contiguous())
     if ref.shape[0] != ref.shape[1] or not torch.equal(ref, ref.T):
         if close(got, transposed, rtol, atol):
             return "transposed", ""
     if ref.shape[0] == ref.shape[1] and tuple(got.tensor.shape) == tuple(ref.shape):
-        diagonal = lambda t: Decoded(torch.diagonal(t).contiguous(), "tensor", False, None, None)  # noqa: E731
         off = ref - torch.diag(torch.diagonal(ref))
-        if off.abs().max() > 0 and close(diagonal(got.tensor), diagonal(ref), rtol, atol):
+        got_diagonal, ref_diagonal = (Decoded.plain(torch.diagonal(t).contiguous()) for t in (got.tensor, ref))
+        if off.abs().max() > 0 and close(got_diagonal, ref_diagonal, rtol, atol):
             return "hessian-diagonal", ""
     return None
 
@@ -181,14 +181,14 @@ def judge_properties(exercise, check, case, item, observation, evidence) -> Verd
     name = check.options.get("same_values_as")
     if name:
         original = build_inputs(case.inputs, case.seed, exercise.seed_owner(evidence.student))[name].detach()
-        reference = Decoded(original, "tensor", False, None, None)
+        reference = Decoded.plain(original)
         mismatches = compare(got, reference)
         if mismatches:
             return _failure(mismatches[0].code, f"The result should hold {name}'s values and shape.",
                             _mismatch_text(mismatches))
     if check.options.get("backward_fills_grad"):
         grad = decode(observation.get("grad_after_backward"))
-        ones = Decoded(torch.ones_like(got.tensor), "tensor", False, None, None)
+        ones = Decoded.plain(torch.ones_like(got.tensor))
         if not isinstance(grad, Decoded) or not close(grad, ones):
             return _failure("not-a-leaf", "After result.sum().backward(), result.grad should be all "
                                           "ones, and it is not: the result is not a leaf of its own graph.")

@@ -79,7 +79,7 @@ def _compare_tensor(got: Any, expected: Decoded, rtol, atol, exact_dtype, path) 
         return [Mismatch(path, "no-grad-tracking", f"{path} is None where a tensor was expected "
                          "(a .grad that was never filled, or a missing `return`)")]
     if isinstance(got, (int, float)) and ref.dim() == 0:
-        got = Decoded(torch.tensor(got, dtype=torch.float64), "number", False, None, None)
+        got = Decoded.plain(torch.tensor(got, dtype=torch.float64), "number")
     if not isinstance(got, Decoded):
         return [Mismatch(path, "mismatch", f"{path} is {_kind(got)}, but a tensor was expected")]
     value = got.tensor

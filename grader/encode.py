@@ -121,6 +121,11 @@ class Decoded:
         self.is_leaf = is_leaf
         self.grad_fn = grad_fn
 
+    @classmethod
+    def plain(cls, tensor, container: str = "tensor") -> "Decoded":
+        """A tensor the parent made itself (a reference's transpose, ones), with no graph."""
+        return cls(tensor, container, False, None, None)
+
     def __repr__(self) -> str:
         return f"Decoded({self.container} {self.tensor.dtype} {list(self.tensor.shape)})"
 

@@ -214,7 +214,7 @@ def _workdir(slot: int, isolation: str) -> str:
 
 
 def _kill_job(pid: int, slot: int, live: set[int]) -> None:
-    ForkServer.kill(pid)
+    """sweep kills the job's process group first, then whatever of the job escaped it."""
     sandbox.sweep(slot, pid, live)
 
 

@@ -278,8 +278,8 @@ def load_pack(root: Path, assignment_file: str = "exercises/assignment.yaml",
 
 
 def _needs_solution(exercise: Exercise) -> bool:
-    return any(c.kind in ("value", "grad", "input_grad") for c in exercise.checks) or bool(
-        [d for d in exercise.diagnoses if d.like])
+    return (any(c.kind in ("value", "grad", "input_grad") for c in exercise.checks)
+            or any(d.like for d in exercise.diagnoses))
 
 
 def _assignment_entries(assignment: Any, checker: schema.Checker) -> list[tuple[str, float | None]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from grader import probe
 from grader.errors import PackError, PackProblem
-from grader.pack import Check, Exercise, Pack
+from grader.pack import Exercise, Pack
 
 PROBE_KINDS = ("value", "grad", "input_grad", "raises", "properties", "differentiable", "gradcheck")
 REFERENCE_KINDS = ("value", "grad", "input_grad")
@@ -121,7 +121,3 @@ def _import_solution(path: Path, exercise: Exercise) -> ModuleType:
                                      f"the solution does not import: {type(exc).__name__}: {exc}")]) from None
     sys.modules[name] = module
     return module
-
-
-def check_of(exercise: Exercise, index: int) -> Check:
-    return exercise.checks[index]
