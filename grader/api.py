@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from grader import compare
+from grader import compare, diagnose
 from grader.checks import Evidence
 from grader.config import Settings, find_config, load_settings
 from grader.grade import grade_exercise
@@ -125,6 +125,7 @@ def _cell_run(record: dict[str, Any]) -> CellRun:
     if status == "died":
         return CellRun(index=record["index"], status="died", error_type=record.get("reason", ""),
                        message=record.get("detail", ""))
+    code, hint = (diagnose.cell_mistake(error) or ("", "")) if status == "error" else ("", "")
     return CellRun(index=record["index"], status=status, error_type=str(error.get("type", "")),
                    message=str(error.get("message", ""))[:500], line=int(error.get("line") or 0),
-                   source_line=str(error.get("source_line", ""))[:200])
+                   source_line=str(error.get("source_line", ""))[:200], code=code, hint=hint)

@@ -26,6 +26,7 @@ class Settings:
     limits: Limits = Limits()
     stub_modules: tuple[str, ...] = DEFAULT_STUB_MODULES
     fixtures: str = "tests/fixtures/wrong"
+    right_fixtures: str = "tests/fixtures/right"
     isolation: str = "auto"
 
     def protected_paths(self) -> list[str]:
@@ -38,7 +39,7 @@ _RULES: dict[str, schema.Rule] = {
     "assignment": schema.is_str, "solutions": schema.is_str,
     "select": schema.list_of(schema.is_identifier), "points": schema.is_anything,
     "feedback": schema.is_anything, "limits": schema.is_anything,
-    "stub_modules": schema.list_of(schema.is_dotted), "fixtures": schema.is_str,
+    "stub_modules": schema.list_of(schema.is_dotted), "fixtures": schema.is_str, "right_fixtures": schema.is_str,
     "isolation": schema.one_of("auto", "none"),
 }
 _LIMIT_RULES: dict[str, schema.Rule] = {name: schema.non_negative for name in Limits().to_dict()}
@@ -93,5 +94,6 @@ def _from_file(path: Path) -> Settings:
         limits=Limits.from_mapping(limits),
         stub_modules=tuple(data.get("stub_modules", DEFAULT_STUB_MODULES)),
         fixtures=data.get("fixtures", Settings.fixtures),
+        right_fixtures=data.get("right_fixtures", Settings.right_fixtures),
         isolation=data.get("isolation", "auto"),
     )

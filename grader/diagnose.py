@@ -106,6 +106,16 @@ def code_for_error(error: dict[str, Any], rules: tuple = ()) -> tuple[str, str]:
     return "function-raised", ""
 
 
+MISTAKE_CODES = frozenset({"int-dtype", "non-scalar-backward", "retain-graph", "create-graph", "dot-2d"})
+
+
+def cell_mistake(error: dict[str, Any], rules: tuple = ()) -> tuple[str, str] | None:
+    """(code, hint) when a cell's error is an autograd mistake the pack names, else None: the
+    mistake is diagnosed in the cell that made it, and in every exercise it left undefined."""
+    code, hint = code_for_error(error, rules)
+    return (code, hint or message(code)) if code in MISTAKE_CODES else None
+
+
 def describe_error(error: dict[str, Any], with_line: bool = True) -> str:
     """`RuntimeError: … (cell 4, line 3: y.backward())`: the error and the student's own line."""
     text = f"{error.get('type', 'Error')}: {str(error.get('message', '')).strip()}"

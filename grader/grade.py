@@ -102,8 +102,12 @@ def _presence(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ...]) -
         if record.get("status") in ("error", "died"):
             error = record.get("error") or {"type": record.get("reason", "crash"),
                                             "message": record.get("detail", "")}
-            return Verdict(False, "cell-error", diagnose.message(
-                "cell-error", name=name, cell=f"cell {cell}", error=diagnose.describe_error(error)), raised=True)
+            text = diagnose.message("cell-error", name=name, cell=f"cell {cell}",
+                                    error=diagnose.describe_error(error))
+            mistake = diagnose.cell_mistake(error, exercise.errors)
+            if mistake:
+                return Verdict(False, mistake[0], f"{text} {mistake[1]}", raised=True)
+            return Verdict(False, "cell-error", text, raised=True)
         callables = [n for n, is_callable in names.items() if is_callable and n]
         close = difflib.get_close_matches(name, callables, n=1, cutoff=0.6)
         suggestion = f" Did you mean `{close[0]}`? You defined that." if close else ""

@@ -114,10 +114,13 @@ class CellRun:
     message: str = ""
     line: int = 0
     source_line: str = ""
+    code: str = ""
+    hint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "status": self.status, "error_type": self.error_type,
-                "message": self.message, "line": self.line, "source_line": self.source_line}
+                "message": self.message, "line": self.line, "source_line": self.source_line,
+                "code": self.code, "hint": self.hint}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ def to_text(report: Report, *, verbose: bool = False) -> str:
         for cell in failed_cells:
             where = f", line {cell.line}: {cell.source_line}" if cell.line else ""
             lines.append(f"  cell {cell.index}: {cell.error_type}: {_one_line(cell.message)}{where}")
+            if cell.code:
+                lines.append(f"    [{cell.code}] {cell.hint}")
     if report.notes:
         lines += ["", "Notes:"] + [f"  {note}" for note in report.notes]
     if report.isolation:

@@ -1,8 +1,10 @@
-"""`python -m grader validate`: is the pack right? Schema, solutions, and wrong-answer fixtures.
+"""`python -m grader validate`: is the pack right? Schema, solutions, and answer fixtures.
 
 An instructor learns at once what is wrong and where: every YAML problem with file:line and
 field; every reference solution graded like a submission (it must get full marks); every
-wrong-answer fixture graded (it must lose points with the code its first line names).
+right-answer fixture, written the way the book writes code, graded (it must get full marks, so
+an exercise cannot grow a requirement that only its prompt states); every wrong-answer fixture
+graded (it must lose points with the code its first line names).
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from pathlib import Path
 from grader.errors import PackError, PackProblem
 
 _EXPECT = re.compile(r"^#\s*expect:\s*(\w+)\s+([\w-]+)")
+FULL_MARKS = "full-marks"
+EVERY_EXERCISE = "all"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ def command(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader validate",
                                      description="Check the exercise pack, its solutions and its wrong-answer fixtures.")
     parser.add_argument("--fixtures", help="folder of wrong-answer fixtures (default: config.yaml's)")
+    parser.add_argument("--right-fixtures", help="folder of right-answer fixtures (default: config.yaml's)")
     add_settings_arguments(parser)
     args = parser.parse_args(argv)
     from grader.api import Grader
@@ -39,6 +44,8 @@ def command(argv: list[str]) -> int:
         findings = _known_wrong_answers(grader) + _solutions(grader)
         fixtures = Path(args.fixtures) if args.fixtures else grader.settings.root / grader.settings.fixtures
         findings += _fixtures(grader, fixtures)
+        right = Path(args.right_fixtures) if args.right_fixtures else grader.settings.root / grader.settings.right_fixtures
+        findings += _right_fixtures(grader, right)
     for finding in findings:
         print(f"  {'✓' if finding.ok else '✗'} {finding.subject}: {finding.message}")
     failed = [f for f in findings if not f.ok]
@@ -88,9 +95,9 @@ def _solutions(grader) -> list[Finding]:
 
 def _fixtures(grader, folder: Path) -> list[Finding]:
     findings = []
-    for path in sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb")):
+    for path in _fixture_files(folder):
         expectation = expected_diagnosis(path)
-        if expectation is None:
+        if expectation is None or expectation[1] == FULL_MARKS:
             findings.append(Finding(False, str(path), "first line must be `# expect: <exercise> <code>`"))
             continue
         exercise_id, code = expectation
@@ -105,6 +112,33 @@ def _fixtures(grader, folder: Path) -> list[Finding]:
         findings.append(Finding(ok, path.name, f"{exercise_id} {result.score:g}/{result.max_score:g}, "
                                                f"codes {', '.join(codes) or 'none'} (expected {code})"))
     return findings
+
+
+def _right_fixtures(grader, folder: Path) -> list[Finding]:
+    """Each must get full marks on its exercise (`all`: on every exercise it is graded on)."""
+    findings = []
+    for path in _fixture_files(folder):
+        expectation = expected_diagnosis(path)
+        if expectation is None or expectation[1] != FULL_MARKS:
+            findings.append(Finding(False, path.name, f"first line must be `# expect: <exercise> {FULL_MARKS}`"))
+            continue
+        exercise_id = expectation[0]
+        if exercise_id != EVERY_EXERCISE and exercise_id not in grader.exercise_ids:
+            if exercise_id not in _all_exercise_ids(grader):
+                findings.append(Finding(False, path.name, f"no exercise {exercise_id!r} in the pack"))
+            continue
+        report = grader.grade_file(path)
+        graded = [e for e in report.exercises if exercise_id in (EVERY_EXERCISE, e.id)]
+        short = [f"{e.id} {e.score:g}/{e.max_score:g} ({', '.join(sorted({d.code for d in e.diagnoses}))})"
+                 for e in graded if e.score < e.max_score]
+        scored = f"{sum(e.score for e in graded):g}/{sum(e.max_score for e in graded):g}"
+        findings.append(Finding(not short, path.name, f"{exercise_id} {scored}"
+                                + (f", short of full marks: {'; '.join(short)}" if short else ", full marks")))
+    return findings
+
+
+def _fixture_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.py")) + sorted(folder.glob("*.ipynb"))
 
 
 def _all_exercise_ids(grader) -> set[str]:
