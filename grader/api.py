@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from grader import compare, diagnose
+from grader import compare, devices, diagnose
 from grader.checks import Evidence
 from grader.config import Settings, find_config, load_settings
 from grader.grade import grade_exercise
@@ -80,7 +80,7 @@ class Grader:
                                          detail=self.settings.detail)
                           for e in self.pack.exercises)
         cells = tuple(_cell_run(record) for _, record in sorted(run.cells.items()))
-        notes = tuple(f"cell {c.index}: {c.note}" for c in submission.cells if c.note)
+        notes = tuple(f"cell {c.index}: {c.note}" for c in submission.cells if c.note) + tuple(run.notes)
         return Report(
             submission=submission.name, student=student,
             score=round(sum(e.score for e in exercises), 4), max_score=self.pack.max_score,
@@ -104,6 +104,7 @@ class Grader:
                       for c in submission.cells],
             "probes": probes,
             "stub_modules": list(self.settings.stub_modules),
+            "cuda_on_cpu": devices.needed([c.code for c in submission.cells]),
             "render_png": self.figure_images and any(c.kind == "figure" for e in self.pack.exercises
                                                      for c in e.checks),
             "limits": self.settings.limits.to_dict(),

@@ -78,7 +78,9 @@ class _CountingEngine:
         return getattr(self._engine, name)
 
 
-def _engine() -> _CountingEngine:
+def engine() -> _CountingEngine:
+    """The counting engine, put in front of autograd's on first use (the child does it before
+    the first cell, so even a reference to the engine taken by student code counts)."""
     from torch.autograd.variable import Variable
 
     engine = Variable._execution_engine
@@ -90,12 +92,12 @@ def _engine() -> _CountingEngine:
 @contextlib.contextmanager
 def count_autograd(watch: Watch) -> Iterator[None]:
     """Count backward passes: `autograd-not-used` needs to know whether any ran."""
-    engine = _engine()
-    before = engine.calls
+    counter = engine()
+    before = counter.calls
     try:
         yield
     finally:
-        watch.autograd_calls += engine.calls - before
+        watch.autograd_calls += counter.calls - before
 
 
 class _ForbidTorch(TorchFunctionMode):

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from grader import guards, probe, standins
+from grader import d2l_standin, devices, guards, probe, standins  # noqa: F401 - all loaded before the sandbox closes the files
 from grader.figures import FigureCapture
 
 MAX_RECORD_BYTES = 8_000_000
@@ -43,9 +43,20 @@ class RecordWriter:
 
 
 def run_job(job: dict[str, Any], writer: RecordWriter) -> None:
-    """Execute the submission's cells, then every planned probe, in the job's order."""
-    capture = FigureCapture(render_png=job.get("render_png", False))
+    """Execute the submission's cells, then every planned probe, in the job's order; CUDA
+    devices run on the CPU when the job may use them and this machine has no GPU."""
     standins.install(tuple(job.get("stub_modules", ())))
+    guards.engine()
+    if not job.get("cuda_on_cpu") or torch.cuda.is_available():
+        _run(job, writer)
+        return
+    cuda_on_cpu = devices.CudaOnCpu()
+    with cuda_on_cpu:
+        _run(job, writer, lambda: cuda_on_cpu.used)
+
+
+def _run(job: dict[str, Any], writer: RecordWriter, cuda_used=lambda: False) -> None:
+    capture = FigureCapture(render_png=job.get("render_png", False))
     namespace = _fresh_namespace()
     limits = job["limits"]
     skip_cells = set(job.get("skip_cells", ()))
@@ -65,6 +76,8 @@ def run_job(job: dict[str, Any], writer: RecordWriter) -> None:
         writer.send({"type": "probe_start", "key": item["key"]})
         writer.send({"type": "probe", "key": item["key"], **_run_probe(item, namespace, job, limits)})
     _flush_output()
+    if cuda_used():
+        writer.send({"type": "devices", "cuda_on_cpu": True})
     writer.send({"type": "done"})
 
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader import devices
 from grader.forkserver import ForkServer
 from grader.limits import Limits
 
@@ -263,6 +264,9 @@ class _Reader:
             self.result.names = record["names"]
         elif kind == "isolation" and isinstance(record.get("isolation"), dict):
             self.result.isolation = record["isolation"]
+        elif kind == "devices" and record.get("cuda_on_cpu") is True:
+            if devices.NOTE not in self.result.notes:
+                self.result.notes.append(devices.NOTE)
         elif kind == "done":
             self.done = True
             return True
