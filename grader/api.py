@@ -1,7 +1,7 @@
 """One grading pipeline behind every front door: the CLI, batch, LMS runners and Dask workers.
 
-`Grader.open()` pays the fixed costs once: torch, the fork server (forked before any solution is
-imported, so it holds no secret), the pack, and the references. `grade_bytes` is thread-safe and
+`Grader.open()` pays the fixed costs once: torch, the fork server (a fresh interpreter that never
+imports a solution, so it holds no secret), the pack, and the references. `grade_bytes` is thread-safe and
 costs one forked child per submission.
 """
 from __future__ import annotations
@@ -27,14 +27,14 @@ class Grader:
     """A loaded pack, its references and a warm fork server."""
 
     def __init__(self, settings: Settings, *, jobs: int = 1, figure_images: bool = True):
-        import torch  # noqa: F401 - imported once here, before the fork server starts
-
         from grader.forkserver import ForkServer
-        from grader.runner import Runner
 
         self.settings = settings
         self.figure_images = figure_images
         self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
+        import torch  # noqa: F401 - imported here while the fork server imports its own
+
+        from grader.runner import Runner
         try:
             self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
                                         select=list(settings.select) or None, weights=settings.points)

@@ -1,7 +1,8 @@
 """A warm process that forks one sandboxed child per submission.
 
-It is forked from the grader right after torch is imported and before any pack, solution or
-reference is loaded, so it holds nothing secret: a child can read all of its memory. A child
+It is a fresh interpreter, exec'd with an allow-listed environment (sandbox/environment.py),
+that never loads a pack, a solution or a reference, so it holds nothing secret: a child can
+read all of its memory. It imports torch once, while the grader loads the pack; a child then
 costs a fork (milliseconds) instead of a fresh interpreter and `import torch` (seconds).
 
 Protocol over a Unix socket: the parent sends {"run": id, "slot": n} with three fds attached
@@ -17,12 +18,14 @@ import select
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
 from typing import Any, Callable
 
 from grader import sandbox
+from grader.sandbox import environment
 from grader.limits import Limits
 
 _PRELOAD = ("json", "math", "random", "re", "collections", "itertools", "functools", "typing",
@@ -35,20 +38,13 @@ class ForkServer:
 
     def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto"):
         self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            self._sock.close()
-            code = 0
-            try:
-                _serve(server_sock, limits, protected, isolation)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
+        settings = {"path": sys.path, "limits": limits.to_dict(), "protected": protected,
+                    "isolation": isolation, "fd": server_sock.fileno()}
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, json.dumps(settings)], env=environment.for_server(),
+            pass_fds=(server_sock.fileno(),), stdin=subprocess.DEVNULL)
         server_sock.close()
-        self.pid = pid
+        self.pid = self._process.pid
         self._lock = threading.Lock()
         self._next_id = 0
         self._spawned: dict[int, threading.Event] = {}
@@ -119,11 +115,27 @@ class ForkServer:
             self._sock.close()
         except OSError:
             pass
+        self._process.terminate()
         try:
-            os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+_BOOT = ("import json, sys\nsettings = json.loads(sys.argv[1])\nsys.path[:] = settings['path']\n"
+         "from grader.forkserver import main\nmain(settings)")
+
+
+def main(settings: dict[str, Any]) -> None:
+    """The server process's entry point, exec'd with the allow-listed environment."""
+    sock = socket.socket(fileno=settings["fd"])
+    try:
+        _serve(sock, Limits.from_mapping(settings["limits"]), settings["protected"],
+               settings["isolation"])
+    except BaseException:
+        os._exit(1)
+    os._exit(0)
 
 
 def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation: str) -> None:
@@ -237,6 +249,7 @@ def _child(slot: int, workdir: str, fds: list[int], limits: Limits, protected: l
         os.closerange(result_fd + 1, 65536)
         from grader.harness import RecordWriter, run_job  # before enter(): no imports after it
 
+        environment.enter_workdir(workdir)
         if isolation == "none":
             os.chdir(workdir)
             report = {"level": "none", "notes": ["isolation turned off in the configuration"]}

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..limits import Limits
 from . import fds, identity, interpreter, landlock, mounts, network, paths, report, rlimits
-from . import seccomp, server
+from . import environment, seccomp, server
 
 
 def enter(slot: int, workdir: str, limits: Limits, protected: list[str],
@@ -104,7 +104,7 @@ def _ruleset(notes: list[str], version: int, readable: list[str], workdir: str) 
 def _use_workdir(workdir: str) -> None:
     """The only writable directory, so temporary files must land there too."""
     os.chdir(workdir)
-    os.environ["TMPDIR"] = workdir
+    environment.enter_workdir(workdir)
     tempfile.tempdir = workdir
 
 
