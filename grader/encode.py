@@ -106,7 +106,10 @@ def _decode_tensor(record: dict, torch):
         return Opaque("tensor", "a tensor whose data does not match its shape")
     if not all(isinstance(v, (int, float, bool)) for v in data):
         return Opaque("tensor", "a tensor with non-numeric data")
-    tensor = torch.tensor(data, dtype=getattr(torch, dtype)).reshape(shape)
+    try:
+        tensor = torch.tensor(data, dtype=getattr(torch, dtype)).reshape(shape)
+    except (RuntimeError, ValueError, OverflowError):
+        return Opaque("tensor", f"values that do not fit its dtype {dtype}")
     return Decoded(tensor, record.get("container", "tensor"), bool(record.get("requires_grad")),
                    record.get("is_leaf"), record.get("grad_fn"))
 

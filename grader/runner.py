@@ -2,7 +2,8 @@
 
 A child that hangs, crashes or exits in the middle costs only the cell or probe it was in: that
 one is recorded as timed out or crashed, and a fresh child runs the rest (the cells again, then
-the probes still owed). Everything read from the child is capped and validated here.
+the probes still owed). Everything read from the child is capped here and decoded, once, by
+records.py.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import devices
+from grader import devices, records
 from grader.forkserver import ForkServer
 from grader.limits import Limits
 
@@ -143,7 +144,8 @@ class Runner:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
         try:
-            return _Reader(result, output, self.limits, deadline).follow(pid, result_r, output_r,
+            expected = {item["key"] for item in job["probes"]}
+            return _Reader(result, output, self.limits, deadline, expected).follow(pid, result_r, output_r,
                                                                         wake_r, exit_code)
         finally:
             ForkServer.kill(pid)
@@ -176,8 +178,10 @@ class _Outcome:
 class _Reader:
     """Follows one child's records, with a deadline for the cell or probe it is in."""
 
-    def __init__(self, result: RunResult, output: OutputBuffer, limits: Limits, deadline: float):
+    def __init__(self, result: RunResult, output: OutputBuffer, limits: Limits, deadline: float,
+                 expected: set[str]):
         self.result = result
+        self.expected = expected
         self.output = output
         self.limits = limits
         self.deadline = deadline
@@ -227,7 +231,7 @@ class _Reader:
                 sink(data)
 
     def _feed(self, data: bytes) -> bool:
-        """Parse complete lines; True once the child says it is done."""
+        """Decode complete lines (records.py, once, here); True once the child says it is done."""
         self.received += len(data)
         if self.received > MAX_RESULT_BYTES:
             return False
@@ -235,44 +239,55 @@ class _Reader:
         *lines, self.buffer = self.buffer.split(b"\n")
         done = False
         for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                done = self._accept(record) or done
+            done = self._accept(records.decode_line(line)) or done
         return done
 
-    def _accept(self, record: dict[str, Any]) -> bool:
-        kind = record.get("type")
+    def _accept(self, record: records.Record) -> bool:
         now = time.monotonic()
-        if kind == "cell_start":
-            self.current = ("cell", record.get("index"))
+        if isinstance(record, records.CellStarted):
+            self.current = ("cell", record.index)
             self.step_deadline = now + self.limits.cell_seconds + GRACE_SECONDS
-        elif kind == "cell" and isinstance(record.get("index"), int):
-            self.result.cells[record["index"]] = record
+        elif isinstance(record, records.CellFinished):
+            self.result.cells.setdefault(record.index, record.record)
             self.current = None
-        elif kind == "probe_start":
-            self.current = ("probe", record.get("key"))
+        elif isinstance(record, records.ProbeStarted):
+            self.current = ("probe", record.key)
             self.step_deadline = now + self.limits.check_seconds + GRACE_SECONDS
-        elif kind == "probe" and isinstance(record.get("key"), str):
-            self.result.probes[record["key"]] = record
+        elif isinstance(record, records.ProbeFinished):
+            self.result.probes.setdefault(record.key, record.observation)
             self.current = None
-        elif kind == "figures" and isinstance(record.get("figures"), list):
-            self.result.figures = record["figures"]
-        elif kind == "names" and isinstance(record.get("names"), list):
-            self.result.names = record["names"]
-        elif kind == "isolation" and isinstance(record.get("isolation"), dict):
-            self.result.isolation = record["isolation"]
-        elif kind == "devices" and record.get("cuda_on_cpu") is True:
+        elif isinstance(record, records.Figures):
+            self.result.figures = record.figures
+        elif isinstance(record, records.Names):
+            self.result.names = record.names
+        elif isinstance(record, records.Isolation):
+            self.result.isolation = record.isolation
+        elif isinstance(record, records.Devices) and record.cuda_on_cpu:
             if devices.NOTE not in self.result.notes:
                 self.result.notes.append(devices.NOTE)
-        elif kind == "done":
+        elif isinstance(record, records.Malformed):
+            self._malformed(record)
+        elif isinstance(record, records.Done) and self.expected <= self.result.probes.keys():
             self.done = True
             return True
         if self.current is None:
             self.step_deadline = self.deadline
         return False
+
+    def _malformed(self, record: records.Malformed) -> None:
+        """The probe (or cell) the record was about, else the one running, fails as crashed;
+        the first record about a probe or cell is the one that counts."""
+        death = {"reason": "crashed", "detail": record.describe()}
+        kind, key = ("probe", record.key) if record.key is not None else (
+            ("cell", record.index) if record.index is not None else self.current or (None, None))
+        if kind == "probe":
+            self.result.probes.setdefault(key, {"outcome": "died", **death})
+        elif kind == "cell":
+            self.result.cells.setdefault(key, {"type": "cell", "index": key, "status": "died", **death})
+        elif len(self.result.notes) < 20:
+            self.result.notes.append(record.describe())
+        if self.current == (kind, key):
+            self.current = None
 
     def _finished(self) -> bool:
         return self.done

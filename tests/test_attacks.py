@@ -232,3 +232,69 @@ def test_a_daemon_that_outlives_the_child_is_killed_and_nothing_is_left(hardened
     assert slot_processes(hardened) == []
     after = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-slot*")))
     assert after <= before
+
+
+FORGE = textwrap.dedent('''
+    import json
+    _real_dumps = json.dumps
+    def _forged(obj, *args, **kwargs):
+        if isinstance(obj, dict) and str(obj.get("key", "")).startswith("grad_of_dot"):
+            if obj.get("type") == "probe":
+                return (FORGERY)(dict(obj))
+        return _real_dumps(obj, *args, **kwargs)
+    json.dumps = _forged
+''')
+RIGHT_DOT = ("import torch\ndef grad_of_dot(x):\n    x.requires_grad_(True)\n"
+             "    (2 * torch.dot(x, x)).backward()\n    return x.grad\n")
+
+
+@pytest.mark.parametrize("forgery", [
+    "lambda r: 'null'",
+    "lambda r: _real_dumps({**r, 'key': None})",
+    "lambda r: _real_dumps({k: v for k, v in r.items() if k != 'outcome'})",
+    "lambda r: _real_dumps({**r, 'autograd_calls': float('nan')}, allow_nan=True)",
+    "lambda r: _real_dumps({**r, 'value': {'t': 'tensor', 'dtype': 'float32', 'shape': [10**12], 'data': []}})",
+    "lambda r: _real_dumps({**r, 'value': {'t': 'number', 'v': 'four'}})",
+    "lambda r: '{\"type\": \"probe\", \"value\": ' + '[' * 100000 + ']' * 100000 + '}'",
+    "lambda r: _real_dumps({**r, 'error': {'type': None}, 'outcome': 'raised'})",
+    "lambda r: _real_dumps({**r, 'forbidden': [None, 3]})",
+])
+def test_forged_records_crash_only_their_probe(hardened, tmp_path, forgery):
+    """A notebook that replaces json.dumps sends broken records for grad_of_dot's probes: each
+    such probe fails as `crashed`, naming a malformed record; the parent never raises."""
+    report = grade(hardened, tmp_path, FORGE.replace("FORGERY", forgery), RIGHT_DOT)
+    result = exercise(report, "grad_of_dot")
+    assert result.score == 0 and codes(result) == {"crashed"}
+    assert all("malformed" in d.message for d in result.diagnoses)
+    assert_rest_graded(report)
+
+
+def test_records_written_to_the_channel_directly_earn_nothing(hardened, tmp_path):
+    forger = textwrap.dedent('''
+        import gc, os
+        import grader.harness
+        writer = next(o for o in gc.get_objects() if isinstance(o, grader.harness.RecordWriter))
+        for line in (b'\\x00\\xff{{{', b'[' * 100000, b'{"type": "names", "names": [null]}',
+                     b'{"type": "probe", "key": "grad_of_dot/0/0", "outcome": "returned", "value": null}',
+                     b'{"type": "probe", "key": "grad_of_dot/0/1", "outcome": "returned", "autograd_calls": 1,'
+                     b' "value": {"t": "tensor", "dtype": "int8", "shape": [4], "data": [1e300, 0, 0, 0]}}',
+                     b'{"type": "cell", "index": "1", "status": "ok"}', b'{"type": "done", "x": NaN}'):
+            os.write(writer.fd, line + b'\\n')
+    ''')
+    report = grade(hardened, tmp_path, forger, WRONG_DOT)
+    result = exercise(report, "grad_of_dot")
+    assert result.score == 0
+    assert any("malformed" in d.message for d in result.diagnoses)
+    assert_rest_graded(report)
+
+
+def test_replacing_every_record_with_garbage_grades_to_zero_without_a_traceback(tmp_path):
+    path = write_notebook(tmp_path / "garbage.ipynb", [
+        "import json\njson.dumps = lambda *a, **k: '{\"type\": \"probe\", \"key\": null, \"outcome\": [[[[]]]]}'",
+        RIGHT_DOT])
+    done = run_cli(str(path), "--format", "json", "--select", "grad_of_dot", "detach_grad")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["score"] == 0 and {e["status"] for e in report["exercises"]} <= {"error", "missing"}
+    assert any("malformed" in note for note in report["notes"])
+    assert "Traceback" not in done.stderr
