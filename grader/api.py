@@ -15,7 +15,7 @@ from grader import compare, devices, diagnose
 from grader.checks import Evidence
 from grader.config import Settings, find_config, load_settings
 from grader.grade import grade_exercise
-from grader.model import CellRun, Report
+from grader.model import CellRun, Report, round_score
 from grader.pack import Pack, load_pack
 from grader.plan import References, probes_for
 from grader.runner import RunResult
@@ -83,7 +83,7 @@ class Grader:
         notes = tuple(f"cell {c.index}: {c.note}" for c in submission.cells if c.note) + tuple(run.notes)
         return Report(
             submission=submission.name, student=student,
-            score=round(sum(e.score for e in exercises), 4), max_score=self.pack.max_score,
+            score=round_score(sum(e.score for e in exercises)), max_score=self.pack.max_score,
             exercises=exercises, cells=cells, output=run.output, isolation=run.isolation,
             pack_hash=self.pack.hash, submission_hash=submission.sha256,
             seconds=time.perf_counter() - started, notes=notes)

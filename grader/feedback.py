@@ -12,7 +12,7 @@ import binascii
 import html
 import re
 
-from grader.model import Attachment, Diagnosis, ExerciseResult, Report
+from grader.model import Attachment, Diagnosis, ExerciseResult, Report, round_score
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|])")
@@ -20,7 +20,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|])")
 
 def points(value: float) -> str:
     """A score as people write it: 2, 1.5, 0.33."""
-    return f"{round(value, 2):g}"
+    return f"{round_score(value):g}"
 
 
 def to_markdown(report: Report) -> str:

@@ -11,7 +11,7 @@ import re
 
 from grader import checks, diagnose
 from grader.checks import Evidence, Verdict
-from grader.model import Attachment, CheckResult, Diagnosis, ExerciseResult
+from grader.model import Attachment, CheckResult, Diagnosis, ExerciseResult, round_score
 from grader.pack import Check, Exercise
 from grader.plan import probes_for
 from grader.static import TYPOGRAPHIC as _TYPO_NAME
@@ -28,7 +28,7 @@ def grade_exercise(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ..
         else:
             verdicts = _judge_check(exercise, check, evidence, public_only)
         results.append(_check_result(check, verdicts, detail))
-    score = round(sum(r.score for r in results), 4)
+    score = round_score(sum(r.score for r in results))
     status = _status(exercise, score, blocking, results)
     return ExerciseResult(id=exercise.id, title=exercise.title, score=score,
                           max_score=exercise.max_score, status=status, checks=tuple(results),
@@ -66,7 +66,7 @@ def _check_result(check: Check, verdicts: list[tuple[Verdict, object]], detail: 
             case=checks.case_label(case) if case is not None else "",
             check=check.name, details="" if hidden or detail == "summary" else verdict.details,
             hidden=hidden))
-    score = round(check.points * passed / total, 4) if total else 0.0
+    score = round_score(check.points * passed / total) if total else 0.0
     return CheckResult(name=check.name, kind=check.kind, score=score, max_score=check.points,
                        cases_passed=passed, cases_total=total, diagnoses=tuple(diagnoses))
 

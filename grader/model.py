@@ -9,6 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STATUSES = ("passed", "partial", "failed", "error", "missing")
+SCORE_DECIMALS = 2
+
+
+def round_score(value: float) -> float:
+    """Every score the grader reports (check, exercise, total) has this one precision, so the
+    JSON report, grades.csv, the text report and every LMS export show the same number."""
+    return round(float(value), SCORE_DECIMALS) + 0.0
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from grader.errors import PackError
 from grader.feedback import points
 from grader.figures import MAX_FIGURES, record_figure
 from grader.grade import grade_exercise
-from grader.model import Diagnosis, ExerciseResult, Report
+from grader.model import Diagnosis, ExerciseResult, Report, round_score
 from grader.pack import Exercise
 from grader.plan import Probe, probes_for
 from grader.public import PublicData, PublicReferences, load
@@ -269,11 +269,11 @@ class CheckOutput:
 
     @property
     def score(self) -> float:
-        return round(sum(r.score for r in self.results), 4)
+        return round_score(sum(r.score for r in self.results))
 
     @property
     def max_score(self) -> float:
-        return round(sum(r.max_score for r in self.results), 4)
+        return round_score(sum(r.max_score for r in self.results))
 
     @property
     def passed(self) -> bool:

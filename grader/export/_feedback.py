@@ -9,7 +9,7 @@ import json
 import math
 from typing import Any, Iterable
 
-from grader.model import Diagnosis, ExerciseResult, Report
+from grader.model import Diagnosis, ExerciseResult, Report, round_score
 
 
 def cap(text: str, limit: int, *, keep: str = "head") -> str:
@@ -41,7 +41,7 @@ def budgets(lengths: list[int], per_item: int, total: int) -> list[int]:
 
 def points(value: float) -> float:
     """A score JSON can carry (no NaN or infinity) without float noise such as 1.9999999999."""
-    return round(float(value), 5) + 0.0 if math.isfinite(value) else 0.0
+    return round_score(value) if math.isfinite(value) else 0.0
 
 
 def number(value: float) -> str:
