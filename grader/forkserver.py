@@ -28,6 +28,9 @@ from grader import sandbox
 from grader.sandbox import environment
 from grader.limits import Limits
 
+# A fresh interpreter imports torch and warms up before its first fork: seconds when idle,
+# much more on a loaded machine, so the first request waits for that, not the usual answer time.
+STARTUP_SECONDS = 180
 _PRELOAD = ("json", "math", "random", "re", "collections", "itertools", "functools", "typing",
             "dataclasses", "fractions", "statistics", "encodings.idna", "numpy", "numpy.random",
             "matplotlib.pyplot", "grader.harness")
@@ -51,6 +54,7 @@ class ForkServer:
         self._pids: dict[int, int] = {}
         self._exits: dict[int, int] = {}
         self._exit_waiters: dict[int, Callable[[int], None]] = {}
+        self._ready = threading.Event()
         self._reader = threading.Thread(target=self._read, name="forkserver-reader", daemon=True)
         self._reader.start()
         self.capabilities: dict[str, Any] = {}
@@ -58,6 +62,8 @@ class ForkServer:
     def spawn(self, slot: int, job_fd: int, result_fd: int, output_fd: int,
               on_exit: Callable[[int], None]) -> int:
         """Start a child for one job; `on_exit(code)` is called from the reader thread."""
+        if not self._ready.wait(STARTUP_SECONDS):
+            raise RuntimeError("the fork server did not start")
         with self._lock:
             self._next_id += 1
             request = self._next_id
@@ -87,6 +93,7 @@ class ForkServer:
                     self._exit_waiters.clear()
                     for event in self._spawned.values():
                         event.set()
+                self._ready.set()
                 return
             message = json.loads(data)
             if "pid" in message:
@@ -101,6 +108,7 @@ class ForkServer:
                     waiter(message["code"])
             elif "capabilities" in message:
                 self.capabilities = message["capabilities"]
+                self._ready.set()
 
     @staticmethod
     def kill(pid: int) -> None:

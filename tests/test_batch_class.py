@@ -29,7 +29,9 @@ HOSTILE = {
 
 
 def cells_of(path: Path) -> list[str]:
-    return [cell for cell in path.read_text(encoding="utf-8").split("# %%") if cell.strip()]
+    text = path.read_text(encoding="utf-8")
+    text = text.split("\n", 1)[1] if text.startswith("# expect:") else text
+    return [cell for cell in text.split("# %%") if cell.strip()]
 
 
 @pytest.fixture(scope="module")
