@@ -40,9 +40,13 @@ def non_negative(value: Any) -> str | None:
     return is_number(value) or (None if value >= 0 else f"must be >= 0 (got {value!r})")
 
 
-def one_of(*choices: str) -> Rule:
+def one_of(*choices: str | int) -> Rule:
+    """Exactly one of the choices, of the same type: `order: true` is not `order: 1`."""
+    listed = ", ".join(str(choice) for choice in choices)
+
     def rule(value: Any) -> str | None:
-        return None if value in choices else f"must be one of {', '.join(choices)} (got {value!r})"
+        ok = any(type(value) is type(choice) and value == choice for choice in choices)
+        return None if ok else f"must be one of {listed} (got {_describe(value)})"
     return rule
 
 

@@ -10,6 +10,22 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
+UNIT = REPO / "tests" / "unit"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With exactly `-m "not slow"`, do not even import the slow modules: that alone costs seconds."""
+    if (config.getoption("markexpr") == "not slow" and collection_path.name.startswith("test_")
+            and collection_path.suffix == ".py" and UNIT not in collection_path.parents):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(items):
+    """Everything outside tests/unit/ forks children or a server: `-m "not slow"` skips it."""
+    for item in items:
+        if UNIT not in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

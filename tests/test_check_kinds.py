@@ -9,7 +9,7 @@ import pytest
 from conftest import codes, exercise
 from grader.api import Grader
 
-EXERCISE = """\
+CUBE = """\
 id: cube
 function: cube
 inputs:
@@ -20,6 +20,15 @@ cases:
 checks:
   - {kind: grad, wrt: [x], points: 1}
   - {kind: grad, wrt: [x], order: 2, points: 1}
+"""
+# A gradient argument has one shape, so the weighted check has an exercise of its own on [3].
+CUBE_WEIGHTED = """\
+id: cube_weighted
+function: cube
+solution: cube
+inputs:
+  x: {shape: [3]}
+checks:
   - {kind: grad, wrt: [x], gradient: {shape: [3], dist: uniform, low: 1, high: 2}, points: 1, name: weighted}
 """
 ACCUMULATE = """\
@@ -38,8 +47,10 @@ def kinds_grader(tmp_path_factory):
     (root / "exercises").mkdir()
     (root / "solutions").mkdir()
     (root / "exercises" / "assignment.yaml").write_text(
-        "name: kinds\nexercises:\n  - {id: cube, points: 3}\n  - {id: accumulate, points: 2}\n")
-    (root / "exercises" / "cube.yaml").write_text(EXERCISE.replace("{shape: [2, 2]}", "{shape: [3]}"))
+        "name: kinds\nexercises:\n  - {id: cube, points: 2}\n  - {id: cube_weighted, points: 1}\n"
+        "  - {id: accumulate, points: 2}\n")
+    (root / "exercises" / "cube.yaml").write_text(CUBE)
+    (root / "exercises" / "cube_weighted.yaml").write_text(CUBE_WEIGHTED)
     (root / "exercises" / "accumulate.yaml").write_text(ACCUMULATE)
     (root / "solutions" / "cube.py").write_text("def cube(x):\n    return x ** 3\n")
     (root / "solutions" / "accumulate.py").write_text(
@@ -68,6 +79,10 @@ def test_right_answers_pass_every_kind(kinds_grader, tmp_path):
     assert report.score == report.max_score == 5, [(d.check, d.code, d.message, d.details) for e in report.exercises for d in e.diagnoses]
 
 
+def check_scores(report, exercise_id):
+    return {c.name: (c.score, c.cases_total) for c in exercise(report, exercise_id).checks}
+
+
 def test_first_second_and_weighted_gradients_are_each_checked(kinds_grader, tmp_path):
     report = grade(kinds_grader, tmp_path, """
         def cube(x):
@@ -75,11 +90,21 @@ def test_first_second_and_weighted_gradients_are_each_checked(kinds_grader, tmp_
         def accumulate(x):
             (x * x).sum().backward()
     """)
-    cube = exercise(report, "cube")
-    scores = {c.name: c.score for c in cube.checks}
-    assert scores == {"grad": 1.0, "grad#1": 1.0, "weighted": 1.0} or cube.score == 3
+    assert check_scores(report, "cube") == {"grad": (1.0, 2), "grad#1": (1.0, 2)}
+    assert check_scores(report, "cube_weighted") == {"weighted": (1.0, 1)}
     accumulate = exercise(report, "accumulate")
     assert accumulate.score == 0 and codes(accumulate) == {"mismatch"}
+
+
+def test_a_first_derivative_without_a_graph_fails_only_the_second_order_check(kinds_grader, tmp_path):
+    report = grade(kinds_grader, tmp_path, """
+        def cube(x):
+            return x * (3 * x * x).detach() - 2 * x.detach() ** 3
+        def accumulate(x):
+            pass
+    """)
+    assert check_scores(report, "cube") == {"grad": (1.0, 2), "grad#1": (0.0, 2)}
+    assert check_scores(report, "cube_weighted") == {"weighted": (1.0, 1)}
 
 
 def test_a_detached_result_has_no_gradient(kinds_grader, tmp_path):
