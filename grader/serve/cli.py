@@ -68,13 +68,13 @@ def command(argv: list[str]) -> int:
 def _config(args: argparse.Namespace) -> Any:
     from grader.serve.app import ServeConfig
 
+    args.data.mkdir(parents=True, exist_ok=True)
     lti = None
     if args.lti is not None:
         from grader.serve.lti import LtiSettings
 
         lti = LtiSettings.load(args.lti, args.data)
     ancestors = args.frame_ancestors or " ".join(["'self'", *(lti.platform_origins() if lti else [])])
-    args.data.mkdir(parents=True, exist_ok=True)
     return ServeConfig(data=args.data, policy=args.policy, per_hour=args.per_hour,
                        max_upload_bytes=args.max_upload_kb * 1024, lti=lti,
                        frame_ancestors=ancestors)

@@ -226,8 +226,10 @@ class Store:
 
     # Short-lived values (LTI state and nonces)
     def kv_set(self, key: str, value: Any, seconds: float) -> None:
+        now = time.time()
+        self._conn().execute("DELETE FROM web_kv WHERE expires < ?", (now,))
         self._conn().execute("INSERT OR REPLACE INTO web_kv VALUES (?, ?, ?)",
-                             (key, json.dumps(value), time.time() + seconds))
+                             (key, json.dumps(value), now + seconds))
 
     def kv_get(self, key: str) -> Any:
         row = self._one("SELECT value FROM web_kv WHERE key = ? AND expires > ?", (key, time.time()))
