@@ -100,7 +100,7 @@ def student_home(who: Visitor, jobs: list[Job], counting: Job | None, policy: st
     body = (f"{message}<p>Upload your notebook (<code>.ipynb</code>) or <code>.py</code> file; "
             f"up to {max_kb} KB{cap}. {rule.capitalize()}.</p>{upload}{overrides_html(overrides)}"
             f"<h2>Your submissions</h2>{submissions_table(jobs, counting, '/feedback')}{latest}")
-    return layout("Your submissions", body, who)
+    return layout("Hand in your work", body, who)
 
 
 def message_page(title: str, text: str, who: Visitor | None = None) -> str:
