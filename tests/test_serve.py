@@ -32,7 +32,7 @@ def instructor(server):
 def links(server, instructor):
     return import_roster(instructor, server.base,
                          "id,name\nada@uni.edu,Ada Lovelace\nbob@uni.edu,Bob\n"
-                         "cap@uni.edu,Cap\n=evil@uni.edu,Mallory")
+                         "cap@uni.edu,Cap\n=evil@uni.edu,Mallory\ndan@uni.edu,Dan")
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +205,23 @@ def test_moodle_and_canvas_exports_from_the_dashboard(server, graded, instructor
     lines = instructor.get(server.base + link).text.splitlines()
     assert lines[0].endswith("HW2 (77)") and "Lovelace Ada,101,,ada@uni.edu,S1,36" in lines
     assert graded["ada"][0].get(server.base + link).status_code == 403
+
+
+def test_a_malformed_notebook_fails_with_a_clear_message_and_nothing_else_is_lost(server, links):
+    with signed_in(links["dan@uni.edu"]) as dan:
+        assert upload(dan, server.base, "broken.ipynb", b'{"cells": [').status_code == 200
+        status = wait_done(dan, server.base, job_ids(dan, server.base)[0])
+        assert status["state"] == "failed"
+        home = dan.get(server.base + "/").text
+        assert "could not be graded" in home and "Your file could not be read" in home
+        assert "Traceback" not in home
+        assert upload(dan, server.base, "hw.py", RIGHT).status_code == 200
+        assert wait_done(dan, server.base, job_ids(dan, server.base)[0])["score"] == "36 / 36"
+
+
+def test_an_override_for_an_unknown_student_is_refused(server, instructor):
+    token = csrf(instructor, server.base, "/instructor")
+    refused = instructor.post(server.base + "/instructor/students/nobody/override",
+                              data={"csrf": token, "exercise": "grad_of_dot", "score": "1",
+                                    "comment": "x"})
+    assert refused.status_code == 404

@@ -29,6 +29,7 @@ def _wait_all_done(data, expected, seconds=300):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         jobs = _jobs(data)
+        assert all(state != "failed" for _, state, _, _ in jobs), jobs
         if len(jobs) == expected and all(state == "done" for _, state, _, _ in jobs):
             return jobs
         time.sleep(0.5)
@@ -71,3 +72,17 @@ def test_load_every_submission_graded_once_and_page_latency_reported(tmp_path):
     assert sum(len(v) for v in result.scores.values()) == submissions
     assert {name: set(scores) for name, scores in result.scores.items()} == {
         "right.py": {"36 / 36"}, "wrong.py": {"0 / 36"}}
+
+
+def test_cluster_mode_grades_through_dask_with_the_same_scores(tmp_path):
+    pytest.importorskip("distributed")
+    data = tmp_path / "data"
+    with Server(data, "--cluster", "local:1") as server, signed_in(server.instructor_link) as instructor:
+        links = import_roster(instructor, server.base, "c1,C One")
+        with signed_in(links["c1"]) as student:
+            token = csrf(student, server.base)
+            upload(student, server.base, "right.py", RIGHT, token)
+            upload(student, server.base, "wrong.py", RETURNS_Y, token)
+            jobs = _wait_all_done(data, 2)
+    assert [(count, score) for _, _, count, score in jobs] == [(1, 36.0), (1, 0.0)]
+    assert "grading on Dask" in server.log.read_text()

@@ -140,6 +140,8 @@ async def student_page(request: Request, who: Visitor) -> Response:
 async def override(request: Request, who: Visitor) -> Response:
     form = await checked_form(request, who)
     student = request.path_params["student"]
+    if await run_in_threadpool(_store(request).user, student) is None:
+        raise HTTPException(404, "No such student.")
     exercise = str(form.get("exercise", ""))
     if exercise not in request.app.state.grader.exercise_ids:
         raise HTTPException(400, f"No exercise {exercise!r} in this pack.")

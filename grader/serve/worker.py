@@ -57,7 +57,7 @@ class GradingQueue:
 
     def _grade(self, job: Job, data: bytes) -> None:
         try:
-            report = self.grader.grade_bytes(job.filename, data, job.student)
+            report = self._run(job, data)
         except SubmissionError as err:
             self.store.fail(job.id, f"Your file could not be read: {err}")
             return
@@ -70,3 +70,10 @@ class GradingQueue:
                                              submission_hash=job.sha256,
                                              pack_hash=self.grader.pack_hash))
         self.on_graded()
+
+    def _run(self, job: Job, data: bytes) -> Any:
+        """On the local Grader, or (--cluster) as a task on a Dask worker's Grader."""
+        executor = getattr(self.grader, "executor", None)
+        if executor is None:
+            return self.grader.grade_bytes(job.filename, data, job.student)
+        return executor.submit(self.grader.grade_bytes, job.filename, data, job.student).result()
