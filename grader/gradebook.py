@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Sequence
 
 from grader.model import Report, report_from_dict
 
@@ -75,8 +76,11 @@ class Gradebook:
                                  (student, content_hash, pack_hash)).fetchone()
         return row is not None
 
-    def record(self, report: Report) -> None:
-        """Store a graded submission in one transaction, replacing a grade of the same key."""
+    def record(self, report: Report, also: Sequence[tuple[str, tuple[Any, ...]]] = ()) -> None:
+        """Store a graded submission in one transaction, replacing a grade of the same key.
+
+        `also` are statements committed in the same transaction: the web service marks its
+        queued job done with the grade, so a kill -9 can lose neither nor grade a job twice."""
         if not report.student or not report.submission_hash:
             raise ValueError("a gradebook row needs the report's student and submission_hash")
         graded_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -97,6 +101,8 @@ class Gradebook:
                 [(cursor.lastrowid, position, *rows_key, e.id, e.score, e.max_score, e.status,
                   ",".join(d.code for d in e.diagnoses), graded_at)
                  for position, e in enumerate(report.exercises)])
+            for statement, parameters in also:
+                self._conn.execute(statement, parameters)
         except BaseException:
             # BaseException too: a Ctrl-C between two inserts must not leave half a submission.
             self._conn.execute("ROLLBACK")
