@@ -1,8 +1,8 @@
 """How much a pair of students' answers say, exercise by exercise, and why.
 
 An exercise's evidence is CODE_SHARE code and the rest behaviour, at most 1:
-- code: the share of the smaller answer's distinctive fingerprints (pack code subtracted)
-  that the other answer has too, each weighted down when many students hold it;
+- code: the share of the smaller answer's fingerprints (pack code subtracted) that the other
+  answer has too, each weighted down when many students hold it, on both sides of the ratio;
 - behaviour: the share of wrong cases where both returned the same wrong value, weighted
   down when many students returned it (a classic mistake is made independently).
 When both answers are correct, the code counts CORRECT_WEIGHT of that, and all correct
@@ -19,7 +19,7 @@ from grader.insight.index import ClassIndex
 THRESHOLD = 0.9         # a pair worth a TA's look, not a verdict
 CORRECT_WEIGHT = 0.1
 CORRECT_CAP = 0.2
-MIN_FINGERPRINTS = 6    # a two-line answer cannot be 100% similar on one shared fingerprint
+MIN_FINGERPRINTS = 6    # a two-line answer is not 100% similar on one shared fingerprint
 RARE = 3                # an entry held by this many students or fewer counts fully
 CODE_SHARE = 0.6        # a shared mistake in different code is not, alone, enough
 
@@ -55,7 +55,7 @@ def weight(holders: int) -> float:
 
 def score_exercise(a: Answer, b: Answer, index: ClassIndex) -> ExerciseEvidence:
     shared = a.code.hashes & b.code.hashes
-    smaller = max(MIN_FINGERPRINTS, min(len(a.code.spans), len(b.code.spans)))
+    smaller = max(MIN_FINGERPRINTS, min(_distinctive(a, index), _distinctive(b, index)))
     code = min(1.0, sum(weight(index.code_counts[h]) for h in shared) / smaller)
     same = a.wrong_values & b.wrong_values
     wrong_cases = len(set(a.wrong) | set(b.wrong))
@@ -67,6 +67,11 @@ def score_exercise(a: Answer, b: Answer, index: ClassIndex) -> ExerciseEvidence:
     return ExerciseEvidence(a.exercise, round(code, 3), len(same), wrong_cases, round(rarity, 3),
                             both_passed, round(score, 3), frozenset(shared),
                             _reasons(a, b, code, len(same), wrong_cases, index, same))
+
+
+def _distinctive(answer: Answer, index: ClassIndex) -> float:
+    """How much distinctive code an answer has: its fingerprints, weighed like shared ones."""
+    return sum(weight(index.code_counts[h]) for h in answer.code.spans)
 
 
 def _reasons(a: Answer, b: Answer, code: float, same: int, wrong_cases: int, index: ClassIndex,
