@@ -195,10 +195,10 @@ def _write_csv(path: Path, students: list[str], ids: list[str], graded: dict[str
         for student in students:
             report = graded.get(student)
             if report is None:
-                writer.writerow([csv_safe(student), *[""] * len(ids), ""])
+                writer.writerow([_csv_safe(student), *[""] * len(ids), ""])
                 continue
             scores = {e.id: points(e.score) for e in report.exercises}
-            writer.writerow([csv_safe(student), *[scores.get(i, "") for i in ids], points(report.score)])
+            writer.writerow([_csv_safe(student), *[scores.get(i, "") for i in ids], points(report.score)])
     os.replace(tmp, path)
 
 
@@ -209,7 +209,7 @@ def _write_problems(result: BatchResult) -> None:
     (result.out / "problems.txt").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def csv_safe(text: str) -> str:
+def _csv_safe(text: str) -> str:
     # A spreadsheet runs a cell that starts with one of these as a formula.
     return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 

@@ -5,10 +5,9 @@ import csv
 import os
 from pathlib import Path
 
-from grader.batch import csv_safe
 from grader.feedback import escape, html_page
 from grader.insight.evidence import Answer
-from grader.insight.scoring import THRESHOLD, ExerciseEvidence, PairEvidence
+from grader.insight.scoring import CODE_SHARE, THRESHOLD, ExerciseEvidence, PairEvidence
 
 MAX_PAIRS_SHOWN = 100
 PER_EXERCISE = 5
@@ -16,11 +15,13 @@ NOTICE = ("This page is evidence for a TA to read, never a penalty and never a v
           "exercises have few natural answers, students share a textbook and study together, and "
           "a shared mistake can be honest. Read both codes, then talk to the students. The grader "
           "decides nothing here; a person does.")
-HOW = (f"A pair's score adds up, per exercise, half code similarity (starter code and the "
-       f"reference solution subtracted; names, comments and layout ignored; code most of the "
-       f"class shares weighed down) and half identical wrong values on the same cases (weighed "
-       f"down when many students returned them). Exercises both got right count little, and "
-       f"never reach the threshold ({THRESHOLD:g}) alone. See docs/class-insight.md.")
+HOW = (f"A pair's score adds up, per exercise, code similarity ({CODE_SHARE:.0%}: starter code and "
+       f"the reference solution subtracted; names, comments and layout ignored; code much of the "
+       f"class shares weighed down) and identical wrong values on the same cases "
+       f"({1 - CODE_SHARE:.0%}: weighed down when many students returned them). Exercises both got "
+       f"right count little, and never reach the threshold ({THRESHOLD:g}) alone. Marked in the "
+       f"code: what both wrote that is neither starter code nor the reference solution. See "
+       f"docs/class-insight.md.")
 CSS = """.notice{border:2px solid #bf8700;background:#fff8c5;padding:.6rem 1rem;border-radius:6px}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}.side pre{margin:0;overflow-x:auto}
 mark{background:#ffd8b5}.flag{color:#cf222e;font-weight:600}.pair{border-top:1px solid #d0d7de}"""
@@ -132,3 +133,9 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def csv_safe(text: str) -> str:
+    # A spreadsheet runs a cell that starts with one of these as a formula. (grader/batch.py has
+    # the same rule; importing it would load matplotlib for this command.)
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
