@@ -38,18 +38,20 @@ class Answer:
 def answers_by_exercise(reports: Iterable[Report], given: dict[str, str]) -> dict[str, list[Answer]]:
     """Every graded answer, per exercise in the assignment's order, students sorted."""
     given_hashes = {ex: fingerprint(code).hashes for ex, code in given.items()}
+    seen: dict[tuple[str, str], Fingerprint] = {}  # many students hand in the very same text
     answers: dict[str, list[Answer]] = {}
     for report in sorted(reports, key=lambda r: r.student):
         for result in report.exercises:
-            subtract = given_hashes.get(result.id, frozenset())
-            answers.setdefault(result.id, []).append(answer(report.student, result, subtract))
+            key = (result.id, result.source)
+            if key not in seen:
+                seen[key] = fingerprint(result.source).without(given_hashes.get(result.id, frozenset()))
+            answers.setdefault(result.id, []).append(answer(report.student, result, seen[key]))
     return answers
 
 
-def answer(student: str, result: ExerciseResult, given: frozenset[int] = frozenset()) -> Answer:
+def answer(student: str, result: ExerciseResult, code: Fingerprint) -> Answer:
     visible = [d for d in result.diagnoses if not d.hidden]
     first = (visible or list(result.diagnoses) or [None])[0]
     return Answer(student=student, exercise=result.id, status=result.status, source=result.source,
                   behaviour=result.behaviour, hint=first.message if first else "",
-                  details=first.details if first else "",
-                  code=fingerprint(result.source).without(given))
+                  details=first.details if first else "", code=code)

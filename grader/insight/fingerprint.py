@@ -14,10 +14,11 @@ API calls are the answer. Comments, docstrings' text, blank lines and spacing di
 from __future__ import annotations
 
 import builtins
-import hashlib
+import functools
 import io
 import keyword
 import tokenize
+import zlib
 from dataclasses import dataclass, field
 
 K = 6           # tokens per k-gram
@@ -83,7 +84,8 @@ def _normal(tok: tokenize.TokenInfo, previous: str) -> str:
 def fingerprint(source: str) -> Fingerprint:
     """Winnowing: the smallest hash of every window of WINDOW consecutive k-grams."""
     tokens = normalised_tokens(source)
-    grams = [_hash(" ".join(t.text for t in tokens[i:i + K])) for i in range(len(tokens) - K + 1)]
+    codes = [_token_code(t.text) for t in tokens]
+    grams = [hash(tuple(codes[i:i + K])) for i in range(len(codes) - K + 1)]
     chosen: dict[int, list[tuple[int, int]]] = {}
     last = -1
     for start in range(max(1, len(grams) - WINDOW + 1)):
@@ -91,17 +93,18 @@ def fingerprint(source: str) -> Fingerprint:
         if not window:
             break
         smallest = min(window)
-        position = start + max(i for i, h in enumerate(window) if h == smallest)
+        position = start + len(window) - 1 - window[::-1].index(smallest)  # the rightmost
         if position != last:
-            span = (tokens[position].start, tokens[position + K - 1].end)
-            chosen.setdefault(smallest, []).append(span)
+            chosen.setdefault(smallest, []).append((tokens[position].start, tokens[position + K - 1].end))
             last = position
     return Fingerprint({h: tuple(s) for h, s in chosen.items()})
 
 
-def _hash(text: str) -> int:
-    # Stable across processes (unlike hash()), so the same class always gives the same page.
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+@functools.lru_cache(maxsize=4096)
+def _token_code(text: str) -> int:
+    # crc32, not hash(): str hashes change with every process, and the page must not.
+    # A tuple of ints hashes the same in every process, so k-grams are hashed as such.
+    return zlib.crc32(text.encode())
 
 
 def _line_offsets(source: str) -> list[int]:
