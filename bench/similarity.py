@@ -7,17 +7,24 @@ the class is written straight into a gradebook.sqlite: every exercise of the pac
 with the right answer of tests/fixtures/right/all_correct.py or one of the wrong fixtures of
 that exercise, in the student's own words (names changed, comments and blank lines added),
 with the behaviour tokens grading gives (the same wrong fixture gives the same wrong values).
-One student in 50 hands in a renamed copy of the previous student's answers.
+Half the answers carry a line of the student's own (an unused computation with their own
+constant): without it, every answer with the same mistake would be the same fixture text and
+the class would be all copies. One student in 50 hands in the previous student's answers,
+retyped the same way (names changed again, comments and blank lines added).
 
 Printed per size: wall and CPU seconds and peak memory of the whole command (subprocess,
-imports included), candidate pairs scored against all pairs, and the time per student as a
-ratio to the smallest class (1.0 means linear). Then a baseline in the same session: scoring
+imports included), candidate pairs scored against all pairs, the CPU time per student as a
+ratio to the smallest class (1.0 means linear), the planted copies found above the threshold
+(copies of a student with a wrong answer; a copy of correct answers is not flagged, by design)
+and other pairs above it: students who made the same rare mistake, which in this class is the
+same fixture text, so it looks exactly like a copy. Then a baseline in the same session: scoring
 every pair of the smallest class, as a tool without an index would, against the indexed run.
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import csv
 import hashlib
 import random
 import re
@@ -45,6 +52,7 @@ from grader.pack import Pack, load_pack  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 P_RIGHT = 0.8
+P_PERSONAL = 0.5        # an answer with a line of the student's own, which a copy keeps
 COPY_EVERY = 50
 CASES = 3
 NAMES = ["a", "b", "v", "w", "z", "t", "out", "res", "tmp", "val", "inp", "grad", "loss", "k", "h"]
@@ -77,6 +85,9 @@ def own_words(code: str, rng: random.Random) -> str:
     for name in assigned:
         code = re.sub(rf"\b{name}\b", rng.choice(NAMES) + str(rng.randrange(10)), code)
     lines = code.splitlines()
+    if rng.random() < P_PERSONAL:
+        call = rng.choice(["mul", "add", "pow", "div", "sub"])
+        lines.insert(rng.randrange(1, len(lines)), f"    _ = x.detach().{call}({rng.randrange(2, 999)}).sum()")
     for _ in range(rng.randrange(3)):
         at = rng.randrange(1, len(lines) + 1)
         lines.insert(at, "    " + rng.choice(COMMENTS) if rng.random() < 0.7 else "")
@@ -149,6 +160,18 @@ def candidates(reports: list[Report], pack: Pack) -> int:
     return sum(len(index_exercise(items).pairs) for items in answers.values())
 
 
+def flagged(path: Path, reports: list[Report]) -> tuple[int, int, int]:
+    """Planted copies above the threshold, copies planted of a student with a wrong answer (a
+    copy of correct answers is never flagged, by design), and other pairs above it."""
+    planted = {(reports[i - 1].student, reports[i].student) for i in range(len(reports))
+               if i % COPY_EVERY == COPY_EVERY - 1}
+    wrong = {pair for pair in planted
+             if any(e.status != "passed" for e in reports[int(pair[0][-4:])].exercises)}
+    with open(path, newline="", encoding="utf-8") as handle:
+        above = {(r["student_a"], r["student_b"]) for r in csv.DictReader(handle) if r["above_threshold"] == "yes"}
+    return len(above & wrong), len(wrong), len(above - planted)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000, 2000])
@@ -157,7 +180,7 @@ def main() -> None:
     settings = load_settings(find_config(None))
     pack = load_pack(settings.root, settings.assignment, settings.solutions, weights=settings.points)
     print(f"{'students':>8} {'wall s':>7} {'cpu s':>6} {'peak MB':>8} {'scored pairs':>13} "
-          f"{'all pairs':>10} {'s/student ratio':>16}")
+          f"{'all pairs':>11} {'cpu/student ratio':>18} {'copies found':>13} {'other flags':>12}")
     first = None
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
@@ -165,16 +188,21 @@ def main() -> None:
             reports = make_class(out, size, args.seed, pack)
             m = run([sys.executable, "-m", "grader", "similarity", str(out)], cwd=str(REPO))
             assert m.returncode == 0, f"similarity failed on {size} students"
-            per_student = m.wall / size
+            per_student = m.cpu / size
             first = first or per_student
             exercises = len({e.id for r in reports for e in r.exercises})
+            found, planted, others = flagged(out / "similarity.csv", reports)
             print(f"{size:>8} {m.wall:>7.1f} {m.cpu:>6.1f} {m.peak_mb:>8.0f} {candidates(reports, pack):>13,} "
-                  f"{exercises * size * (size - 1) // 2:>10,} {per_student / first:>16.2f}")
+                  f"{exercises * size * (size - 1) // 2:>11,} {per_student / first:>18.2f} "
+                  f"{f'{found}/{planted}':>13} {others:>12}")
             if size == args.sizes[0]:
                 baseline = (reports, size)
     every, indexed = all_pairs_seconds(baseline[0], pack)
     print(f"\nbaseline, {baseline[1]} students in this process: scoring all pairs {every:.2f} s, "
           f"candidate pairs only {indexed:.2f} s (ratio {every / max(indexed, 1e-9):.1f}x)")
+    grading, keeping = batch_overhead(pack)
+    print(f"batch: grading one submission {grading * 1000:.0f} ms; keeping its sources and value "
+          f"digests {keeping * 1000:.2f} ms ({100 * keeping / grading:.2f}% of it)")
 
 
 if __name__ == "__main__":

@@ -149,3 +149,24 @@ def test_mistake_groups_count_students_with_the_same_wrong_values():
     assert [(m.students, m.diagnosis) for m in found] == [(5, "g2 is 4x + 1"), (2, "g1 is x.grad itself")]
     assert found[0].share == 0.25
     assert "#" not in found[0].example and "def two_grads" in found[0].example
+
+
+def test_the_page_escapes_student_code_and_names(tmp_path):
+    from grader.insight.render import render_page, write_csv
+
+    hostile = ORIGINAL.replace("scale = 3.0", "scale = 3.0  # </pre><script>alert(1)</script>")
+    reports = [report("=cmd|' /C calc'!A0", exercise(hostile, WRONG)), report("bob", exercise(hostile, WRONG))]
+    answers = answers_by_exercise(reports, {"two_grads": STUB})
+    pairs = rank_pairs(answers)
+    lookup = {(a.exercise, a.student): a for items in answers.values() for a in items}
+    page = render_page(pairs, groups(pairs), lookup, 2, [])
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<mark>" in page
+    write_csv(pairs, [], tmp_path / "similarity.csv")
+    assert "'=cmd" in (tmp_path / "similarity.csv").read_text(encoding="utf-8")
+
+
+def test_similarity_without_a_graded_class_says_what_to_run(tmp_path, capsys):
+    from grader.insight.command import command
+
+    assert command([str(tmp_path)]) == 2
+    assert "run `python -m grader batch`" in capsys.readouterr().err
