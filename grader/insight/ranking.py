@@ -9,14 +9,22 @@ from grader.insight.scoring import ExerciseEvidence, PairEvidence, combine, scor
 
 
 def rank_pairs(answers: dict[str, list[Answer]]) -> list[PairEvidence]:
-    """Every candidate pair with some evidence, strongest first; ties by name, so stable."""
+    """Every candidate pair with some evidence, strongest first; ties by name, so stable.
+
+    A pair that is a candidate in one exercise is scored on every exercise: a shared common
+    mistake is no lead by itself, but it counts once a pair is being read anyway.
+    """
+    indexed = [(items, index_exercise(items)) for items in answers.values()]
+    candidates = sorted({(items[i].student, items[j].student)
+                         for items, index in indexed for i, j in index.pairs})
     found: dict[tuple[str, str], list[ExerciseEvidence]] = defaultdict(list)
-    for items in answers.values():
-        index = index_exercise(items)
-        for i, j in sorted(index.pairs):
-            evidence = score_exercise(items[i], items[j], index)
-            if evidence.score > 0:
-                found[(items[i].student, items[j].student)].append(evidence)
+    for items, index in indexed:
+        position = {item.student: n for n, item in enumerate(items)}
+        for first, second in candidates:
+            if first in position and second in position:
+                evidence = score_exercise(items[position[first]], items[position[second]], index)
+                if evidence.score > 0:
+                    found[(first, second)].append(evidence)
     pairs = [combine(a, b, evidence) for (a, b), evidence in found.items()]
     return sorted(pairs, key=lambda p: (-p.score, p.first, p.second))
 
