@@ -170,3 +170,17 @@ def test_similarity_without_a_graded_class_says_what_to_run(tmp_path, capsys):
 
     assert command([str(tmp_path)]) == 2
     assert "run `python -m grader batch`" in capsys.readouterr().err
+
+
+def test_correct_answers_count_more_only_beside_a_copied_mistake():
+    ids = [f"ex{i}" for i in range(5)]
+    same_correct = [exercise(COPY.replace("two_grads", i), OK, i) for i in ids]
+
+    def pair(wrong_of_bob: str) -> float:
+        reports = [report("ann", exercise(ORIGINAL, WRONG), *same_correct),
+                   report("bob", exercise(wrong_of_bob, WRONG), *same_correct)]
+        reports += [report(f"s{i:02d}", exercise(independent_correct(i), OK)) for i in range(12)]
+        return next(p.score for p in rank(reports) if (p.first, p.second) == ("ann", "bob"))
+
+    assert pair(COPY) >= THRESHOLD
+    assert pair(independent_correct(2)) < THRESHOLD

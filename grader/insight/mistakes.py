@@ -40,9 +40,9 @@ def mistake_groups(reports: Sequence[Report]) -> dict[str, list[Mistake]]:
                 continue
             groups.setdefault(result.id, {}).setdefault(key, []).append(result)
     found = {}
-    for exercise, by_key in groups.items():
+    for exercise in [e for e in attempts if e in groups]:  # the assignment's order
         mistakes = [_mistake(exercise, members, attempts[exercise])
-                    for members in by_key.values() if len(members) >= MIN_STUDENTS]
+                    for members in groups[exercise].values() if len(members) >= MIN_STUDENTS]
         if mistakes:
             found[exercise] = sorted(mistakes, key=lambda m: (-m.students, m.diagnosis))
     return found
@@ -54,5 +54,12 @@ def _mistake(exercise: str, members: list[ExerciseResult], attempts: int) -> Mis
     first = diagnoses[0] if diagnoses else None
     observed = f"{first.case}: {first.details}" if first and first.details else ""
     return Mistake(exercise=exercise, students=len(members), share=len(members) / attempts,
-                   diagnosis=first.message if first else "", observed=observed[:MAX_DETAILS],
+                   diagnosis=first.message if first else "", observed=_whole_lines(observed),
                    example=without_comments(example.source))
+
+
+def _whole_lines(text: str) -> str:
+    """At most MAX_DETAILS characters, cut at a line's end (a table row cut in two misleads)."""
+    if len(text) <= MAX_DETAILS:
+        return text
+    return text[:text.rfind("\n", 0, MAX_DETAILS) + 1 or MAX_DETAILS].rstrip("\n") + "\n…"

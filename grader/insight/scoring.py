@@ -3,11 +3,15 @@
 An exercise's evidence is CODE_SHARE code and the rest behaviour, at most 1:
 - code: the share of the smaller answer's fingerprints (pack code subtracted) that the other
   answer has too, each weighted down when many students hold it, on both sides of the ratio;
+  scaled down when the shared code is worth fewer than FULL_MASS rare fingerprints, so a
+  common way of writing a common mistake is not similar code;
 - behaviour: the share of wrong cases where both returned the same wrong value, weighted
   down when many students returned it (a classic mistake is made independently).
 When both answers are correct, the code counts CORRECT_WEIGHT of that, and all correct
 exercises together add at most CORRECT_CAP: short correct answers look alike, so correct
-answers alone never reach THRESHOLD. A pair's score is the sum over its exercises.
+answers alone never reach THRESHOLD. Twice that once the pair shares a wrong answer, values
+and code (SIMILAR): then the rest of the notebook is read as corroboration. A pair's score is
+the sum over its exercises.
 """
 from __future__ import annotations
 
@@ -22,6 +26,8 @@ CORRECT_CAP = 0.2
 MIN_FINGERPRINTS = 6    # a two-line answer is not 100% similar on one shared fingerprint
 RARE = 3                # an entry held by this many students or fewer counts fully
 CODE_SHARE = 0.6        # a shared mistake in different code is not, alone, enough
+FULL_MASS = 4.0         # shared code worth fewer rare fingerprints than this counts in proportion
+SIMILAR = 0.5           # a wrong answer with the same values and this much code in common
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,8 @@ def weight(holders: int) -> float:
 def score_exercise(a: Answer, b: Answer, index: ClassIndex) -> ExerciseEvidence:
     shared = a.code.hashes & b.code.hashes
     smaller = max(MIN_FINGERPRINTS, min(_distinctive(a, index), _distinctive(b, index)))
-    code = min(1.0, sum(weight(index.code_counts[h]) for h in shared) / smaller)
+    mass = sum(weight(index.code_counts[h]) for h in shared)
+    code = min(1.0, mass / smaller) * min(1.0, mass / FULL_MASS)
     same = a.wrong_values & b.wrong_values
     wrong_cases = len(set(a.wrong) | set(b.wrong))
     rarity = sum(weight(index.value_counts[t]) for t in same) / len(same) if same else 0.0
@@ -93,6 +100,8 @@ def _reasons(a: Answer, b: Answer, code: float, same: int, wrong_cases: int, ind
 
 def combine(first: str, second: str, evidence: list[ExerciseEvidence]) -> PairEvidence:
     wrong = sum(e.score for e in evidence if not e.both_passed)
-    correct = min(CORRECT_CAP, sum(e.score for e in evidence if e.both_passed))
+    copied_mistake = any(e.same_values and e.code >= SIMILAR for e in evidence if not e.both_passed)
+    cap = CORRECT_CAP * (2 if copied_mistake else 1)
+    correct = min(cap, sum(e.score for e in evidence if e.both_passed))
     ranked = sorted((e for e in evidence if e.score > 0), key=lambda e: (-e.score, e.exercise))
     return PairEvidence(first, second, round(wrong + correct, 3), tuple(ranked))
