@@ -6,7 +6,7 @@ pair_types). A judge returns a Verdict and never raises on student data.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import torch
@@ -16,6 +16,7 @@ from grader.compare import Mismatch, close, compare
 from grader.encode import Decoded, decode
 from grader.errors import PackError, PackProblem
 from grader.inputs import build_inputs, describe
+from grader.insight.behaviour import value_digest
 from grader.pack import Case, Check, Exercise
 from grader.plan import Probe, References
 from grader.runner import RunResult
@@ -29,6 +30,7 @@ class Verdict:
     message: str = ""
     details: str = ""
     raised: bool = False
+    observed: str = ""
 
 
 PASS = Verdict(True)
@@ -95,7 +97,8 @@ def judge_compared(exercise: Exercise, check: Check, case: Case, item: Probe,
     if not mismatches:
         return PASS
     code, hint = _known_wrong(exercise, item, got, expected, evidence, rtol, atol) or (mismatches[0].code, "")
-    return _failure(code, hint or diagnose.message(code), _mismatch_text(mismatches))
+    return replace(_failure(code, hint or diagnose.message(code), _mismatch_text(mismatches)),
+                   observed=value_digest(got))
 
 
 def _known_wrong(exercise: Exercise, item: Probe, got: Any, expected: Any, evidence: Evidence,

@@ -11,6 +11,8 @@ import re
 
 from grader import checks, diagnose
 from grader.checks import Evidence, Verdict
+from grader.insight.behaviour import case_token
+from grader.insight.source import function_source
 from grader.model import Attachment, CheckResult, Diagnosis, ExerciseResult, round_score
 from grader.pack import Check, Exercise
 from grader.plan import probes_for
@@ -21,18 +23,28 @@ from grader.submission import Cell
 def grade_exercise(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ...],
                    *, public_only: bool = False, detail: str = "full") -> ExerciseResult:
     blocking = _presence(exercise, evidence, cells) or _static_forbidden(exercise, evidence)
-    results = []
+    results, behaviour = [], []
     for check in exercise.checks:
         if blocking:
             verdicts = [(blocking, None)] if check is exercise.checks[0] else [(Verdict(False), None)]
         else:
             verdicts = _judge_check(exercise, check, evidence, public_only)
         results.append(_check_result(check, verdicts, detail))
+        behaviour += _behaviour(exercise, check, verdicts)
     score = round_score(sum(r.score for r in results))
     status = _status(exercise, score, blocking, results)
     return ExerciseResult(id=exercise.id, title=exercise.title, score=score,
                           max_score=exercise.max_score, status=status, checks=tuple(results),
-                          attachments=_attachments(exercise, evidence))
+                          attachments=_attachments(exercise, evidence),
+                          source=function_source(exercise, evidence.source, cells),
+                          behaviour=tuple(behaviour))
+
+
+def _behaviour(exercise: Exercise, check: Check, verdicts: list[tuple[Verdict, object]]) -> list[str]:
+    """One token per case; a per-student exercise's wrong values differ by input, so no digest."""
+    return [case_token(check.index, getattr(case, "index", None), verdict.ok, verdict.code,
+                       "" if exercise.per_student else verdict.observed)
+            for verdict, case in verdicts]
 
 
 def _judge_check(exercise: Exercise, check: Check, evidence: Evidence,

@@ -84,7 +84,12 @@ class Attachment:
 
 @dataclass(frozen=True)
 class ExerciseResult:
-    """The grade of one exercise: its checks, their diagnoses, and the status the spec names."""
+    """The grade of one exercise: its checks, their diagnoses, and the status the spec names.
+
+    `source` is the student's function as written and `behaviour` one token per case (what the
+    call did: "ok", or the diagnosis code and a digest of the wrong value), kept for the class
+    insight pages (grader/insight/), which compare students without re-reading submissions.
+    """
 
     id: str
     title: str
@@ -93,6 +98,8 @@ class ExerciseResult:
     status: str
     checks: tuple[CheckResult, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    source: str = ""
+    behaviour: tuple[str, ...] = ()
 
     @property
     def diagnoses(self) -> tuple[Diagnosis, ...]:
@@ -108,6 +115,8 @@ class ExerciseResult:
             "diagnoses": [d.to_dict() for d in self.diagnoses],
             "checks": [c.to_dict() for c in self.checks],
             "attachments": [a.to_dict() for a in self.attachments],
+            "source": self.source,
+            "behaviour": list(self.behaviour),
         }
 
 
@@ -172,6 +181,7 @@ def report_from_dict(data: dict[str, Any]) -> Report:
             max_score=e["max_score"], status=e["status"],
             checks=_checks_from_dict(e),
             attachments=tuple(Attachment(**a) for a in e.get("attachments", [])),
+            source=str(e.get("source", "")), behaviour=tuple(e.get("behaviour", [])),
         )
         for e in data["exercises"]
     )

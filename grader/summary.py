@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from grader.feedback import escape, html_page, points
+from grader.insight.mistakes import Mistake, mistake_groups
 from grader.model import STATUSES, ExerciseResult, Report
 
 TOP_CODES = 5
@@ -49,7 +50,8 @@ def _class_html(reports: list[Report]) -> str:
              f"median {points(statistics.median(totals))} · out of {points(max_total)}</p>")
     return (stats + "<h2>Totals</h2>" + _img(_histogram(totals, max_total), "histogram of totals")
             + "<h2>Pass rate per exercise</h2>" + _img(_pass_rate_chart(rates), "pass rates")
-            + _exercise_table(results, rates) + "<h2>Most frequent diagnoses</h2>"
+            + _exercise_table(results, rates) + _mistakes_html(mistake_groups(reports))
+            + "<h2>Most frequent diagnoses</h2>"
             + "".join(_diagnoses_html(ex, rs) for ex, rs in results.items()))
 
 
@@ -102,6 +104,24 @@ def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
                    f"<td>{escape(_cap(examples[code]))}</td></tr>" for code, n in top)
     return (f"<h3>{escape(exercise_id)}</h3><table><thead><tr><th>Code</th><th>Students</th>"
             f"<th>Example message</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _mistakes_html(groups: dict[str, list[Mistake]]) -> str:
+    """Each exercise's wrong answers that several students share exactly: what to re-teach."""
+    parts = ["<h2>Shared mistakes: what to re-teach</h2><p>Wrong answers grouped by what the code "
+             "did: the same wrong values on the same cases. One example per group, comments "
+             "removed, no name.</p>"]
+    if not groups:
+        parts.append("<p>No wrong answer is shared by two or more students.</p>")
+    for exercise, mistakes in groups.items():
+        parts.append(f"<h3>{escape(exercise)}</h3>")
+        for m in mistakes[:TOP_CODES]:
+            observed = f"<pre>{escape(m.observed)}</pre>" if m.observed else ""
+            example = f"<details><summary>example</summary><pre>{escape(m.example)}</pre></details>"
+            parts.append(f'<div class="mistake"><p><b>{m.students} students</b> ({m.share:.0%} of '
+                         f"the class): {escape(m.diagnosis)}</p>{observed}"
+                         f"{example if m.example else ''}</div>")
+    return "".join(parts)
 
 
 def _img(fig: Figure, alt: str) -> str:
