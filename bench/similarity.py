@@ -172,6 +172,40 @@ def flagged(path: Path, reports: list[Report]) -> tuple[int, int, int]:
     return len(above & wrong), len(wrong), len(above - planted)
 
 
+def batch_overhead(pack: Pack) -> tuple[float, float]:
+    """Per submission, in this process: seconds to grade the right notebook (warm grader), and
+    seconds of what grading now keeps for insight (function sources, value digests)."""
+    import torch
+
+    from grader.api import Grader
+    from grader.encode import Decoded
+    from grader.insight.behaviour import value_digest
+    from grader.insight.source import function_source
+    from grader.static import SourceIndex
+    from grader.submission import read_submission
+
+    submission = read_submission(FIXTURES / "right" / "all_correct.py")
+    with Grader.open(None) as grader:
+        grader.grade(submission)
+        grading = min(_seconds(lambda: grader.grade(submission)) for _ in range(3))
+    index = SourceIndex(submission.cells)
+    value = (Decoded.plain(torch.randn(6)), Decoded.plain(torch.randn(6)))
+    cases = sum(len(e.cases) for e in pack.exercises)
+
+    def keep() -> None:
+        for exercise in pack.exercises:
+            function_source(exercise, index, submission.cells)
+        for _ in range(cases):
+            value_digest(value)
+    return grading, min(_seconds(keep) for _ in range(20))
+
+
+def _seconds(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000, 2000])
