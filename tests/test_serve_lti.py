@@ -5,6 +5,7 @@ replayed, wrongly signed or foreign-deployment launch is refused; a score owed w
 is killed is delivered after the restart."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -19,19 +20,27 @@ from lti_platform import Platform, rsa_pem  # noqa: E402
 from serve_support import RIGHT, Server, csrf, free_port, job_ids, upload, wait_done  # noqa: E402
 
 
-@pytest.fixture()
-def lti(tmp_path):
+@contextlib.contextmanager
+def tool_and_platform(folder):
     tool_port = free_port()
     platform = Platform(free_port(), f"http://127.0.0.1:{tool_port}").start()
-    settings = tmp_path / "lti.json"
+    settings = folder / "lti.json"
     settings.write_text(json.dumps(platform.tool_settings()))
-    data = tmp_path / "data"
-    server = Server(data, "--jobs", "1", "--lti", str(settings), port=tool_port)
+    server = None
     try:
+        server = Server(folder / "data", "--jobs", "1", "--lti", str(settings), port=tool_port)
         yield platform, server, settings
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         platform.stop()
+
+
+@pytest.fixture(scope="module")
+def lti(tmp_path_factory):
+    """One platform and one tool for the tests that neither kill nor reconfigure them."""
+    with tool_and_platform(tmp_path_factory.mktemp("lti")) as running:
+        yield running
 
 
 def platform_launch(platform: Platform, browser: httpx.Client, who: str) -> dict:
@@ -114,8 +123,12 @@ def test_a_launch_signed_with_another_key_is_refused(lti):
         assert refused.status_code == 403 and "State not found" in refused.text
 
 
-def test_a_score_owed_at_kill_9_is_delivered_after_the_restart(lti):
-    platform, server, settings = lti
+def test_a_score_owed_at_kill_9_is_delivered_after_the_restart(tmp_path):
+    with tool_and_platform(tmp_path) as (platform, server, settings):
+        _deliver_after_a_kill(platform, server, settings)
+
+
+def _deliver_after_a_kill(platform, server, settings):
     platform.refuse_scores = True
     with httpx.Client(timeout=30) as browser:
         post_launch(platform, browser, platform_launch(platform, browser, "learner"))

@@ -51,6 +51,7 @@ class ScoreSender:
         self._thread = threading.Thread(target=self._loop, name="lti-scores", daemon=True)
 
     def start(self) -> None:
+        self.store.outbox_due_now()
         self._thread.start()
 
     def wake(self) -> None:

@@ -269,6 +269,10 @@ class Store:
             "due = ? + MIN(600, 5 * (1 << MIN(attempts, 7))) WHERE user_id = ?",
             (error[:500], time.time(), user_id))
 
+    def outbox_due_now(self) -> None:
+        """At start: whatever is owed is tried at once (the restart may be the fix)."""
+        self._conn().execute("UPDATE web_outbox SET due = MIN(due, ?)", (time.time(),))
+
     def outbox_errors(self) -> list[tuple[str, int, str]]:
         return self._conn().execute("SELECT user_id, attempts, last_error FROM web_outbox "
                                     "WHERE attempts > 0 ORDER BY user_id").fetchall()
