@@ -73,7 +73,8 @@ class Grader:
     def grade(self, submission: Submission, student: str = "", *, public_only: bool = False) -> Report:
         started = time.perf_counter()
         student = student or submission.student
-        run = self._run_while_warming(self._job(submission, student, public_only), student)
+        self.references.warm(student)  # the per-call limits are multiples of the solutions' times
+        run = self._run_while_warming(self._job(submission, student, public_only))
         evidence = Evidence(run=run, source=SourceIndex(submission.cells),
                             references=self.references, student=student)
         exercises = tuple(grade_exercise(e, evidence, submission.cells, public_only=public_only,
@@ -88,17 +89,17 @@ class Grader:
             pack_hash=self.pack.hash, submission_hash=submission.sha256,
             seconds=time.perf_counter() - started, notes=notes)
 
-    def _run_while_warming(self, job: dict[str, Any], student: str) -> RunResult:
-        """The child runs while this process computes the references it will be judged by."""
+    def _run_while_warming(self, job: dict[str, Any]) -> RunResult:
+        """The child runs while this process pays the comparison's first-use cost."""
         with ThreadPoolExecutor(max_workers=1) as pool:
             running = pool.submit(self.runner.run, job)
-            self.references.warm(student)
             compare.warm_up()
             return running.result()
 
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
-        probes = [p.to_job(e.seed_owner(student)) for e in self.pack.exercises
-                  for p in probes_for(e, public_only=public_only)]
+        limits = self.settings.limits
+        probes = [p.to_job(e.seed_owner(student), limits.per_call(self.references.seconds(e, p)))
+                  for e in self.pack.exercises for p in probes_for(e, public_only=public_only)]
         return {
             "cells": [{"index": c.index, "code": c.code, "first_line": c.first_line}
                       for c in submission.cells],

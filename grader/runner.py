@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.budget import CallBudget
 from grader.forkserver import ForkServer
 from grader.limits import Limits
 
@@ -78,9 +79,10 @@ class Runner:
         pending = list(job["probes"])
         skip_cells: list[int] = []
         deadline = time.monotonic() + self.limits.submission_seconds
+        budget = CallBudget(self.limits.hung_seconds)
         for _attempt in range(MAX_RESTARTS + 1):
-            attempt_job = {**job, "probes": pending, "skip_cells": skip_cells}
-            outcome = self._attempt(attempt_job, result, output, deadline)
+            attempt_job = {**job, "probes": pending, "skip_cells": skip_cells, "hung": budget.to_dict()}
+            outcome = self._attempt(attempt_job, result, output, deadline, budget)
             pending = [p for p in pending if p["key"] not in result.probes]
             if outcome.finished:
                 break
@@ -116,7 +118,7 @@ class Runner:
             self._slot_lock.notify()
 
     def _attempt(self, job: dict[str, Any], result: RunResult, output: OutputBuffer,
-                 deadline: float) -> "_Outcome":
+                 deadline: float, budget: CallBudget) -> "_Outcome":
         slot = self._acquire_slot()
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
@@ -142,8 +144,8 @@ class Runner:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
         try:
-            return _Reader(result, output, self.limits, deadline).follow(pid, result_r, output_r,
-                                                                        wake_r, exit_code)
+            reader = _Reader(result, output, self.limits, deadline, _Calls(job["probes"], budget))
+            return reader.follow(pid, result_r, output_r, wake_r, exit_code)
         finally:
             ForkServer.kill(pid)
             writer.join(timeout=1)
@@ -172,15 +174,38 @@ class _Outcome:
     death: dict[str, Any] = field(default_factory=dict)
 
 
+class _Calls:
+    """The parent's own account of each probe's time limit and of each function's budget."""
+
+    def __init__(self, probes: list[dict[str, Any]], budget: CallBudget):
+        self.probes = {p["key"]: p for p in probes}
+        self.budget = budget
+        self.started = 0.0
+
+    def start(self, key: Any, default: float) -> float:
+        """The limit of the probe the child starts now (0: the child must skip it)."""
+        item = self.probes.get(key, {})
+        self.started = time.monotonic()
+        return self.budget.limit(item.get("function", ""), item.get("seconds") or default)
+
+    def finish(self, key: Any, record: dict[str, Any], killed: bool = False) -> None:
+        item = self.probes.get(key, {})
+        timed_out = killed or bool(record.get("deadline")) or record.get("reason") == "timeout"
+        self.budget.spent(item.get("function", ""), time.monotonic() - self.started, timed_out)
+
+
 class _Reader:
     """Follows one child's records, with a deadline for the cell or probe it is in."""
 
-    def __init__(self, result: RunResult, output: OutputBuffer, limits: Limits, deadline: float):
+    def __init__(self, result: RunResult, output: OutputBuffer, limits: Limits, deadline: float,
+                 calls: _Calls):
         self.result = result
         self.output = output
         self.limits = limits
         self.deadline = deadline
+        self.calls = calls
         self.current: tuple[str, Any] | None = None
+        self.step_limit = limits.cell_seconds
         self.step_deadline = deadline
         self.buffer = b""
         self.received = 0
@@ -247,15 +272,18 @@ class _Reader:
         now = time.monotonic()
         if kind == "cell_start":
             self.current = ("cell", record.get("index"))
+            self.step_limit = self.limits.cell_seconds
             self.step_deadline = now + self.limits.cell_seconds + GRACE_SECONDS
         elif kind == "cell" and isinstance(record.get("index"), int):
             self.result.cells[record["index"]] = record
             self.current = None
         elif kind == "probe_start":
             self.current = ("probe", record.get("key"))
-            self.step_deadline = now + self.limits.check_seconds + GRACE_SECONDS
+            self.step_limit = self.calls.start(record.get("key"), self.limits.check_seconds)
+            self.step_deadline = now + self.step_limit + GRACE_SECONDS
         elif kind == "probe" and isinstance(record.get("key"), str):
             self.result.probes[record["key"]] = record
+            self.calls.finish(record["key"], record)
             self.current = None
         elif kind == "figures" and isinstance(record.get("figures"), list):
             self.result.figures = record["figures"]
@@ -274,8 +302,9 @@ class _Reader:
         return self.done
 
     def _death(self, reason: str) -> _Outcome:
-        limit = self.limits.cell_seconds if self.current and self.current[0] == "cell" else self.limits.check_seconds
-        detail = f"ran past its time limit of {limit:g} s"
+        if self.current and self.current[0] == "probe":
+            self.calls.finish(self.current[1], {}, killed=True)
+        detail = f"ran past its time limit of {self.step_limit:g} s"
         if time.monotonic() >= self.deadline:
             detail = f"the submission ran past its total time limit of {self.limits.submission_seconds:g} s"
         return _Outcome(False, self.current, {"reason": reason, "detail": detail})
