@@ -7,18 +7,15 @@ costs one forked child per submission.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from grader import compare
 from grader.checks import Evidence
 from grader.config import Settings, find_config, load_settings
 from grader.grade import grade_exercise
 from grader.model import CellRun, Report
 from grader.pack import Pack, load_pack
 from grader.plan import References, probes_for
-from grader.runner import RunResult
 from grader.static import SourceIndex
 from grader.submission import Submission, parse_submission, read_submission
 
@@ -74,7 +71,7 @@ class Grader:
         started = time.perf_counter()
         student = student or submission.student
         self.references.warm(student)  # the per-call limits are multiples of the solutions' times
-        run = self._run_while_warming(self._job(submission, student, public_only))
+        run = self.runner.run(self._job(submission, student, public_only))
         evidence = Evidence(run=run, source=SourceIndex(submission.cells),
                             references=self.references, student=student)
         exercises = tuple(grade_exercise(e, evidence, submission.cells, public_only=public_only,
@@ -88,13 +85,6 @@ class Grader:
             exercises=exercises, cells=cells, output=run.output, isolation=run.isolation,
             pack_hash=self.pack.hash, submission_hash=submission.sha256,
             seconds=time.perf_counter() - started, notes=notes)
-
-    def _run_while_warming(self, job: dict[str, Any]) -> RunResult:
-        """The child runs while this process pays the comparison's first-use cost."""
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            running = pool.submit(self.runner.run, job)
-            compare.warm_up()
-            return running.result()
 
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
         limits = self.settings.limits

@@ -14,6 +14,7 @@ from grader.errors import PackError, SubmissionError
 
 EXIT_OK, EXIT_USAGE, EXIT_PACK, EXIT_INTERNAL = 0, 2, 3, 4
 FORMATS = ("text", "json", "gradescope", "prairielearn", "junit")
+FORMATS_WITH_FIGURES = ("json",)  # the others never show the student's figure: do not draw it
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +61,7 @@ def grade_command(argv: list[str]) -> int:
 
     submission = read_submission(Path(args.submission))
     with Grader.open(args.config, settings_overrides(args),
-                     figure_images=args.format != "text") as grader:
+                     figure_images=args.format in FORMATS_WITH_FIGURES) as grader:
         report = grader.grade(submission, args.student, public_only=args.public_only)
     text = render(report, args.format, verbose=args.verbose)
     if args.out:
