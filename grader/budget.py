@@ -10,6 +10,7 @@ state to a restarted child, so a child that ignores it gains nothing.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 SHARES = 4
@@ -46,3 +47,27 @@ class CallBudget:
 
     def to_dict(self) -> dict[str, float]:
         return dict(self.left)
+
+
+class ProbeClock:
+    """The parent's side: each probe's limit by its own clock, and the budget it hands on."""
+
+    def __init__(self, probes: list[dict[str, Any]], budget: CallBudget):
+        self.probes = {p["key"]: p for p in probes}
+        self.budget = budget
+        self.started = 0.0
+
+    def start(self, key: Any, default: float) -> float:
+        """The limit of the probe the child starts now (0: the child must skip it)."""
+        item = self._item(key)
+        self.started = time.monotonic()
+        return self.budget.limit(item.get("function", ""), item.get("seconds") or default)
+
+    def finish(self, key: Any, record: dict[str, Any], killed: bool = False) -> None:
+        item = self._item(key)
+        timed_out = killed or bool(record.get("deadline")) or record.get("reason") == "timeout"
+        self.budget.spent(item.get("function", ""), time.monotonic() - self.started, timed_out)
+
+    def _item(self, key: Any) -> dict[str, Any]:
+        """The planned probe a key from the child names (any JSON value: it may be hostile)."""
+        return self.probes.get(key, {}) if isinstance(key, str) else {}

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.budget import CallBudget
+from grader.budget import CallBudget, ProbeClock
 from grader.forkserver import ForkServer
 from grader.limits import Limits
 
@@ -144,7 +144,7 @@ class Runner:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
         try:
-            reader = _Reader(result, output, self.limits, deadline, _Calls(job["probes"], budget))
+            reader = _Reader(result, output, self.limits, deadline, ProbeClock(job["probes"], budget))
             return reader.follow(pid, result_r, output_r, wake_r, exit_code)
         finally:
             ForkServer.kill(pid)
@@ -174,31 +174,11 @@ class _Outcome:
     death: dict[str, Any] = field(default_factory=dict)
 
 
-class _Calls:
-    """The parent's own account of each probe's time limit and of each function's budget."""
-
-    def __init__(self, probes: list[dict[str, Any]], budget: CallBudget):
-        self.probes = {p["key"]: p for p in probes}
-        self.budget = budget
-        self.started = 0.0
-
-    def start(self, key: Any, default: float) -> float:
-        """The limit of the probe the child starts now (0: the child must skip it)."""
-        item = self.probes.get(key, {})
-        self.started = time.monotonic()
-        return self.budget.limit(item.get("function", ""), item.get("seconds") or default)
-
-    def finish(self, key: Any, record: dict[str, Any], killed: bool = False) -> None:
-        item = self.probes.get(key, {})
-        timed_out = killed or bool(record.get("deadline")) or record.get("reason") == "timeout"
-        self.budget.spent(item.get("function", ""), time.monotonic() - self.started, timed_out)
-
-
 class _Reader:
     """Follows one child's records, with a deadline for the cell or probe it is in."""
 
     def __init__(self, result: RunResult, output: OutputBuffer, limits: Limits, deadline: float,
-                 calls: _Calls):
+                 calls: ProbeClock):
         self.result = result
         self.output = output
         self.limits = limits

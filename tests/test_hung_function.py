@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO, codes, exercise, write_notebook
 from grader.api import Grader
-from grader.budget import SHARES, CallBudget
+from grader.budget import SHARES, CallBudget, ProbeClock
 from grader.limits import Limits
 from grader.plan import probes_for
 
@@ -106,3 +106,15 @@ def test_the_budget_gives_later_calls_a_share_and_then_nothing():
         budget.spent("f", 1.0 / SHARES, timed_out=True)
     assert budget.limit("f", 3.0) == 0.0
     assert CallBudget(1.0, budget.to_dict()).limit("f", 3.0) == 0.0
+
+
+def test_the_parents_clock_takes_any_key_the_child_sends():
+    clock = ProbeClock([{"key": "e/0/0", "function": "f", "seconds": 2.0}], CallBudget(1.0))
+    assert clock.start("e/0/0", 10.0) == 2.0
+    clock.finish("e/0/0", {}, killed=True)
+    assert clock.start("e/0/0", 10.0) == 1.0 / SHARES
+    assert clock.start(["e/0/0"], 10.0) == 10.0  # an unknown key: no probe, the default limit
+    for hostile in (["e/0/0"], {"k": 1}, None, 3):
+        assert clock.start(hostile, 10.0) <= 10.0
+        clock.finish(hostile, {"deadline": True})
+    assert clock.start("e/0/0", 10.0) == 1.0 / SHARES  # f's own budget is untouched by them
