@@ -12,7 +12,8 @@ resubmitted or shared notebooks has them. Printed, all measured in this invocati
    submission (every file in the folder counts, broken ones included);
 2. nbclient: each of --sample notebooks (evenly spaced over the folder; 0 = all) executed in a
    fresh Jupyter kernel, the floor of any kernel-based grader, CPU seconds per notebook;
-3. their ratio; and for one notebook, `python -m grader NOTEBOOK` against `python -c "import
+3. their ratio; with --before TREE, the batch of an older checkout too, and whether its
+   grades.csv is identical; and for one notebook, `python -m grader NOTEBOOK` against `python -c "import
    torch"`, wall seconds, the medians of --repeat alternating runs.
 
 The load average before and after is printed: the machine may be shared, and every figure
@@ -58,12 +59,11 @@ def evenly(items: list[Path], k: int) -> list[Path]:
     return [items[i * len(items) // k] for i in range(k)]
 
 
-def batch_cpu(folder: Path, jobs: int, scratch: Path) -> tuple[float, int, float]:
-    """(CPU seconds, submissions, wall seconds) of one `grader batch` run."""
-    out = scratch / "graded"
+def batch_cpu(folder: Path, jobs: int, out: Path, tree: Path = REPO) -> tuple[float, int, float]:
+    """(CPU seconds, submissions, wall seconds) of one `grader batch` run of the grader in `tree`."""
     shutil.rmtree(out, ignore_errors=True)
     measured = run([sys.executable, "-m", "grader", "batch", str(folder), "--jobs", str(jobs),
-                    "--out", str(out)], cwd=str(REPO))
+                    "--out", str(out)], cwd=str(tree), env={"PYTHONPATH": str(tree)})
     submissions = len([p for p in folder.rglob("*") if p.suffix in (".ipynb", ".py")])
     return measured.cpu, submissions, measured.wall
 
@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=int, default=10, help="notebooks run by nbclient (0: all)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the single-notebook comparison")
     parser.add_argument("--keep", type=Path, help="--make-class: write the class here and keep it")
+    parser.add_argument("--before", type=Path, metavar="TREE",
+                        help="also grade with the grader in TREE (e.g. `git archive OLD | tar -x -C TREE`)")
     args = parser.parse_args(argv)
     if (args.folder is None) == (args.make_class is None):
         parser.error("give a FOLDER or --make-class N")
@@ -119,7 +121,14 @@ def main(argv: list[str] | None = None) -> None:
         notebooks = readable_notebooks(folder)
         sample = evenly(notebooks, args.sample)
         print(f"load average before: {load()}", flush=True)
-        cpu, subs, wall = batch_cpu(folder, args.jobs, scratch)
+        cpu, subs, wall = batch_cpu(folder, args.jobs, scratch / "graded")
+        if args.before:
+            old_cpu, _, old_wall = batch_cpu(folder, args.jobs, scratch / "graded-before", args.before)
+            same = (scratch / "graded" / "grades.csv").read_bytes() == \
+                (scratch / "graded-before" / "grades.csv").read_bytes()
+            print(f"grader in {args.before}: {old_cpu / subs:.3f} CPU s / submission, {old_wall:.0f} s wall; "
+                  f"this one: {cpu / subs:.3f}, {wall:.0f} s; grades.csv {'identical' if same else 'DIFFERENT'}",
+                  flush=True)
         kernel = nbclient_cpu(sample, scratch)
         torch_wall, grader_wall = single_wall(sample[0], args.repeat)
         print(f"load average after: {load()}")
