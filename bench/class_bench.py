@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baselines  # noqa: E402
+from batch import sample_notebooks  # noqa: E402
 from make_class import describe, make_class  # noqa: E402
 from measure import median, run  # noqa: E402
 
@@ -38,19 +39,6 @@ REPO = Path(__file__).resolve().parent.parent
 
 def load() -> str:
     return "/".join(f"{v:.2f}" for v in os.getloadavg())
-
-
-def readable_notebooks(folder: Path) -> list[Path]:
-    import nbformat
-
-    found = []
-    for path in sorted(folder.rglob("*.ipynb")):
-        try:
-            nbformat.read(path, as_version=4)
-        except Exception:
-            continue
-        found.append(path)
-    return found
 
 
 def evenly(items: list[Path], k: int) -> list[Path]:
@@ -118,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
             folder = args.keep or scratch / "class"
             folder.mkdir(parents=True, exist_ok=True)
             print(f"class: {make(folder, args.make_class, args.seed, args.copies)}")
-        notebooks = readable_notebooks(folder)
+        notebooks = sample_notebooks(folder, 0)
         sample = evenly(notebooks, args.sample)
         print(f"load average before: {load()}", flush=True)
         cpu, subs, wall = batch_cpu(folder, args.jobs, scratch / "graded")

@@ -12,6 +12,7 @@ from grader.api import Grader
 from grader.budget import SHARES, CallBudget, ProbeClock
 from grader.limits import Limits
 from grader.plan import probes_for
+from test_limits import DETACH
 
 LOOPS_ON_NEGATIVES = '''
 import torch
@@ -31,13 +32,6 @@ def my_control_flow(a):
     return a * 2
 '''
 TERMINATES = LOOPS_ON_NEGATIVES.replace("while b < 100:", "while b.abs() < 100:")
-DETACH = '''
-def detach_grad(x):
-    x = x.detach().requires_grad_(True)
-    u = (x * x).detach()
-    (u * x).sum().backward()
-    return x.grad
-'''
 
 
 def _calls(report) -> int:
