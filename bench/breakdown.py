@@ -1,6 +1,6 @@
 """Where the CPU seconds of grading go: parent, fork server, child; and one CLI run's wall time.
 
-    python bench/breakdown.py batch [--n 100] [--jobs 2] [--isolation auto] [--cprofile]
+    python bench/breakdown.py batch [--n 100] [--jobs 2] [--mix] [--isolation auto] [--cprofile]
     python bench/breakdown.py cli [SUBMISSION] [--repeat 3]
 
 Nothing under grader/ is changed: this script imports the engine, wraps some of its functions
@@ -318,7 +318,7 @@ def profile_batch(args: argparse.Namespace) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     try:
         class_dir = scratch / "class"
-        students = make_class(class_dir, args.n, seed=args.seed)
+        students = make_class(class_dir, args.n, seed=args.seed, mix=args.mix)
         t0 = time.perf_counter()
         cpu0 = time.process_time()
         import torch  # noqa: F401
@@ -490,6 +490,7 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--n", type=int, default=100)
     b.add_argument("--jobs", type=int, default=2)
     b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--mix", action="store_true", help="mix in hung, crashing and plotting notebooks")
     b.add_argument("--isolation", choices=("auto", "none"), default=None)
     b.add_argument("--cprofile", action="store_true")
     b.add_argument("--top", type=int, default=25)

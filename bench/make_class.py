@@ -16,6 +16,14 @@ must read and ignore. A few are broken: a truncated .ipynb (not readable), a cel
 syntax error (a full-width colon from an input method, or an unclosed bracket).
 
 Deterministic: student i depends only on (seed, i), so `--n 1000` extends `--n 100`.
+
+`--mix` (make_class(..., mix=True)) adds what a real class also hands in, drawn independently per
+student (the proportions are MIX below, documented in bench/README.md): a `my_control_flow`
+whose `while` never ends on negative inputs (the d2l §2.5.4 loop with the condition turned
+around; the student's own demo call uses a positive input, so the notebook runs fine in
+Jupyter), a function that raises on some cases (`.item()` on a vector, a 1-D-only index), and
+plotting experiments between exercises (`d2l.plot` of a function and its gradient, a `plt`
+loss curve).
 """
 from __future__ import annotations
 
@@ -42,6 +50,26 @@ SYNTAX_ERROR = {3, 29}
 P_PERFECT = 0.2          # a student with every exercise right
 MAX_WRONG = 5            # otherwise 1..MAX_WRONG exercises get a wrong fixture
 
+MIX = {"hung": 0.10, "crashing": 0.10, "plotting": 0.50}
+HUNG = [  # my_control_flow variants that loop forever when a < 0
+    "def my_control_flow(a):\n    b = a\n    # 循环直到 b 足够大\n    while b < 100:\n        b = b * 2\n"
+    "    return b * torch.sigmoid(a)\n\nmy_control_flow(torch.tensor(1.5, requires_grad=True))",
+    "def my_control_flow(a):\n    b, n = a, 0\n    while b.sum() < 50:  # keep doubling\n        b = b * 2 + a\n"
+    "        n += 1\n    return b / n if n else b\n\nprint(my_control_flow(torch.tensor(0.3)))",
+]
+CRASHING = {  # exercise -> code that raises on some cases (the student tried one input only)
+    "sin_derivative": "def sin_derivative(x):\n    x = x.clone().requires_grad_(True)\n"
+                      "    y = torch.sin(x)\n    y.backward()  # 只试了标量\n    return y.detach(), x.grad",
+    "jacobian_rows": "def jacobian_rows(f, x):\n    x = x.clone().requires_grad_(True)\n    y = f(x)\n"
+                     "    rows = []\n    for i in range(y.shape[0]):\n        g, = torch.autograd.grad(y[i], x, "
+                     "retain_graph=True)\n        rows.append(g.view(3))\n    return torch.stack(rows)",
+}
+PLOTS = [
+    "# 画一下函数和它的导数\nx = torch.linspace(-3, 3, 100, requires_grad=True)\ny = torch.tanh(x)\n"
+    "y.sum().backward()\nd2l.plot(x.detach(), [y.detach(), x.grad], 'x', 'f(x)', legend=['tanh', 'grad'])",
+    "import matplotlib.pyplot as plt\nlosses = [1 / (i + 1) for i in range(50)]\nplt.plot(losses)\n"
+    "plt.xlabel('step'); plt.ylabel('loss')\nplt.title('a made-up loss curve')\nplt.show()",
+]
 TITLES = [
     "# 2.5 自动微分 — 练习",
     "# 2.5 Automatic Differentiation — exercises",
@@ -152,6 +180,7 @@ class Student:
     name: str
     kind: str                       # "ok", "malformed", "syntax-error"
     wrong: dict[str, str] = field(default_factory=dict)   # exercise -> mistake
+    mixed: tuple[str, ...] = ()     # which of MIX this student got
 
 
 class _Builder:
@@ -182,13 +211,16 @@ class _Builder:
         self.cells.append(cell)
 
 
-def build_student(index: int, fixtures: Fixtures, *, seed: int = 0, png: str = "") -> tuple[Student, str]:
+def build_student(index: int, fixtures: Fixtures, *, seed: int = 0, png: str = "",
+                  mix: bool = False) -> tuple[Student, str]:
     """Student `index` (1-based): its description and the notebook's text (maybe broken)."""
     rng = random.Random(f"{seed}:{index}")
+    mix_rng = random.Random(f"{seed}:{index}:mix")  # its own stream: --mix leaves the rest alike
+    mixed = tuple(kind for kind, share in MIX.items() if mix and mix_rng.random() < share)
     name = f"student{index:03d}"
     phase = index % BROKEN_PERIOD
     kind = "malformed" if phase in MALFORMED else "syntax-error" if phase in SYNTAX_ERROR else "ok"
-    student = Student(name, kind)
+    student = Student(name, kind, mixed=mixed)
     if rng.random() >= P_PERFECT:
         for exercise in rng.sample(sorted(fixtures.wrong), rng.randint(1, MAX_WRONG)):
             mistake, _ = rng.choice(fixtures.wrong[exercise])
@@ -216,6 +248,7 @@ def build_student(index: int, fixtures: Fixtures, *, seed: int = 0, png: str = "
             b.markdown(SECTIONS[exercise][english or rng.random() < 0.2])
         if exercise in student.wrong:
             source = dict(fixtures.wrong[exercise])[student.wrong[exercise]]
+        source = _mixed_in(source, mixed, mix_rng)
         if position == code_positions[0]:  # the right answers' imports: written above
             continue
         if rng.random() < 0.4:
@@ -228,6 +261,8 @@ def build_student(index: int, fixtures: Fixtures, *, seed: int = 0, png: str = "
             b.code(DEMOS[exercise], output=rng.choice(OUTPUT_LINES))
         if position == experiment_at:
             b.code(rng.choice(EXPERIMENTS), error=("RuntimeError", "the experiment failed"))
+        if "plotting" in mixed and exercise and mix_rng.random() < 0.3:
+            b.code(mix_rng.choice(PLOTS), image=True)
     b.markdown(rng.choice(["## 小结\n\n- 梯度会累积，记得 `x.grad.zero_()`\n- 非标量要 `sum()` 或者传 `gradient`",
                            "## Summary\n\nAutograd tracks operations; `detach` stops it."]))
     notebook = v4.new_notebook(cells=b.cells, metadata={
@@ -240,13 +275,24 @@ def build_student(index: int, fixtures: Fixtures, *, seed: int = 0, png: str = "
     return student, text
 
 
+def _mixed_in(source: str, mixed: tuple[str, ...], rng: random.Random) -> str:
+    """The cell as a hung or crashing student wrote it, if this one is."""
+    if "hung" in mixed and re.search(r"^def my_control_flow\(", source, flags=re.M):
+        return rng.choice(HUNG)
+    for exercise, code in CRASHING.items():
+        if "crashing" in mixed and re.search(rf"^def {exercise}\(", source, flags=re.M):
+            return code
+    return source
+
+
 def _break_syntax(source: str, rng: random.Random) -> str:
     if rng.random() < 0.5 and re.search(r"^def .*\):", source, flags=re.M):
         return re.sub(r"^(def .*\)):", r"\1：", source, count=1, flags=re.M)  # full-width colon
     return source.replace("(", "((", 1)                                     # unclosed bracket
 
 
-def make_class(out: Path, n: int, *, seed: int = 0, fixtures_root: Path = FIXTURES) -> list[Student]:
+def make_class(out: Path, n: int, *, seed: int = 0, fixtures_root: Path = FIXTURES,
+               mix: bool = False) -> list[Student]:
     """Write n notebooks `student001.ipynb`… into `out` (created; other files are left)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -254,7 +300,7 @@ def make_class(out: Path, n: int, *, seed: int = 0, fixtures_root: Path = FIXTUR
     png = _plot_png()
     students = []
     for index in range(1, n + 1):
-        student, text = build_student(index, fixtures, seed=seed, png=png)
+        student, text = build_student(index, fixtures, seed=seed, png=png, mix=mix)
         (out / f"{student.name}.ipynb").write_text(text, encoding="utf-8")
         students.append(student)
     return students
@@ -267,7 +313,9 @@ def describe(students: list[Student]) -> str:
     return (f"{len(students)} notebooks: {perfect} all right, {len(ok) - perfect} with 1-{MAX_WRONG} wrong "
             f"exercises ({wrong} wrong cells in all), "
             f"{sum(s.kind == 'syntax-error' for s in students)} with a syntax error, "
-            f"{sum(s.kind == 'malformed' for s in students)} malformed")
+            f"{sum(s.kind == 'malformed' for s in students)} malformed"
+            + "".join(f", {sum(kind in s.mixed for s in students)} {kind}" for kind in MIX
+                      if any(s.mixed for s in students)))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -275,8 +323,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mix", action="store_true", help="mix in hung, crashing and plotting notebooks")
     args = parser.parse_args(argv)
-    students = make_class(args.out, args.n, seed=args.seed)
+    students = make_class(args.out, args.n, seed=args.seed, mix=args.mix)
     print(f"{args.out}: {describe(students)}", file=sys.stderr)
 
 

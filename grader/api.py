@@ -7,7 +7,6 @@ costs one forked child per submission.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from grader.grade import grade_exercise
 from grader.model import CellRun, Report, round_score
 from grader.pack import Pack, load_pack
 from grader.plan import References, probes_for
-from grader.runner import RunResult
 from grader.static import SourceIndex
 from grader.submission import Submission, parse_submission, read_submission
 
@@ -73,7 +71,8 @@ class Grader:
     def grade(self, submission: Submission, student: str = "", *, public_only: bool = False) -> Report:
         started = time.perf_counter()
         student = student or submission.student
-        run = self._run_while_warming(self._job(submission, student, public_only), student)
+        self.references.warm(student)  # the per-call limits are multiples of the solutions' times
+        run = self.runner.run(self._job(submission, student, public_only))
         evidence = Evidence(run=run, source=SourceIndex(submission.cells),
                             references=self.references, student=student)
         exercises = tuple(grade_exercise(e, evidence, submission.cells, public_only=public_only,
@@ -88,17 +87,10 @@ class Grader:
             pack_hash=self.pack.hash, submission_hash=submission.sha256,
             seconds=time.perf_counter() - started, notes=notes)
 
-    def _run_while_warming(self, job: dict[str, Any], student: str) -> RunResult:
-        """The child runs while this process computes the references it will be judged by."""
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            running = pool.submit(self.runner.run, job)
-            self.references.warm(student)
-            compare.warm_up()
-            return running.result()
-
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
-        probes = [p.to_job(e.seed_owner(student)) for e in self.pack.exercises
-                  for p in probes_for(e, public_only=public_only)]
+        limits = self.settings.limits
+        probes = [p.to_job(e.seed_owner(student), limits.per_call(self.references.seconds(e, p)))
+                  for e in self.pack.exercises for p in probes_for(e, public_only=public_only)]
         return {
             "cells": [{"index": c.index, "code": c.code, "first_line": c.first_line}
                       for c in submission.cells],

@@ -6,6 +6,9 @@ Grading goes through a `concurrent.futures.Executor`: local threads, or a Dask c
 bytes, never its path. The gradebook is written from the main thread alone, one transaction per
 finished submission, which is what makes Ctrl-C and kill -9 cost nothing already graded. Results are keyed by student
 and every output is written in student order, so neither --jobs nor completion order shows.
+Each report and its feedback are written to disk as soon as it is graded; only a slim copy
+(scores, statuses, diagnoses: no output, cells or figures) stays in memory for grades.csv and
+summary.html, so a class of thousands costs little more memory than a class of ten.
 """
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ GradeFn = Callable[[str, bytes, str], Report]
 class BatchResult:
     """What a batch run did. `reports` has every discovered student with a report, old or new;
     `graded` the students graded now, `reused` those taken from the gradebook, `failures` why
-    the grader could not grade the others."""
+    the grader could not grade the others. The reports kept here are slim (see `slim`): the
+    full ones are in out/reports/."""
 
     discovery: Discovery
     out: Path
@@ -79,7 +83,8 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
         for sub in discovery.submissions:
             stored = None if regrade else gradebook.lookup(sub.student, sub.sha256, pack_hash)
             if stored is not None and not could_not_grade(stored):
-                result.reports[sub.student] = stored
+                _write_report_files(out, stored)
+                result.reports[sub.student] = slim(stored)
                 result.reused.append(sub.student)
             else:
                 todo.append(sub)
@@ -151,17 +156,36 @@ def _collect(sub: Submission, digest: str, future: Future[Report], pack_hash: st
     # The gradebook's key is what discovery hashed: the raw bytes, the student, the pack.
     report = replace(report, student=sub.student, submission_hash=digest, pack_hash=pack_hash)
     gradebook.record(report)
-    result.reports[sub.student] = report
+    result.reports[sub.student] = slim(report)
     reason = could_not_grade(report)
     if reason:
         result.failures[sub.student] = reason
         tqdm.write(f"could not grade {sub.path}: {reason}", file=sys.stderr)
     else:
+        _write_report_files(result.out, report)
         result.graded.append(sub.student)
 
 
+def slim(report: Report) -> Report:
+    """What grades.csv and summary.html need: the grades and diagnoses, no output, cells or figures."""
+    return replace(report, output="", cells=(), isolation={},
+                   exercises=tuple(replace(e, attachments=()) for e in report.exercises))
+
+
+def _write_report_files(out: Path, report: Report) -> None:
+    """reports/NAME.json and feedback/NAME.md and .html, written as soon as a report exists."""
+    name = _file_name(report.student)
+    for folder in ("reports", "feedback"):
+        (out / folder).mkdir(exist_ok=True)
+    (out / "reports" / f"{name}.json").write_text(
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "feedback" / f"{name}.md").write_text(to_markdown(report), encoding="utf-8")
+    (out / "feedback" / f"{name}.html").write_text(to_html(report), encoding="utf-8")
+
+
 def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> None:
-    """grades.csv, summary.html, and reports/ and feedback/ for every graded submission.
+    """grades.csv and summary.html; and reports/ and feedback/ (written as each report came)
+    cleared of files that are not a graded submission's.
 
     The LMS exporters read reports/*.json, so it holds exactly the students graded from the
     folder as it is now: none the grader could not grade, none left from an earlier run.
@@ -176,12 +200,6 @@ def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> Non
         for stale in (out / folder).iterdir():
             if stale.suffix in suffixes and stale.stem not in names.values():
                 stale.unlink()
-    for student, report in graded.items():
-        name = names[student]
-        (out / "reports" / f"{name}.json").write_text(
-            json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        (out / "feedback" / f"{name}.md").write_text(to_markdown(report), encoding="utf-8")
-        (out / "feedback" / f"{name}.html").write_text(to_html(report), encoding="utf-8")
     write_summary(list(graded.values()), out)
 
 

@@ -14,6 +14,9 @@ from grader.errors import PackError, SubmissionError
 
 EXIT_OK, EXIT_USAGE, EXIT_PACK, EXIT_INTERNAL = 0, 2, 3, 4
 FORMATS = ("text", "json", "gradescope", "prairielearn", "junit")
+TIME_LIMITS = ("submission_seconds", "check_seconds", "cell_seconds", "check_floor_seconds",
+               "check_reference_factor", "hung_seconds")
+FORMATS_WITH_FIGURES = ("json",)  # the others never show the student's figure: do not draw it
 
 
 def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +26,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--select", nargs="+", metavar="ID", help="grade only these exercises")
     group.add_argument("--detail", choices=("full", "summary"), help="feedback detail")
     group.add_argument("--isolation", choices=("auto", "none"), help="sandbox layers (none: only a child process)")
-    for name in ("submission_seconds", "check_seconds", "cell_seconds"):
+    for name in TIME_LIMITS:
         group.add_argument("--" + name.replace("_", "-"), type=float, help=f"limit: {name.replace('_', ' ')}")
     for name in ("memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb"):
         group.add_argument("--" + name.replace("_", "-"), type=int, help=f"limit: {name.replace('_', ' ')}")
@@ -31,8 +34,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
 
 def settings_overrides(args: argparse.Namespace) -> dict:
     limits = {name: getattr(args, name) for name in
-              ("submission_seconds", "check_seconds", "cell_seconds", "memory_mb", "cpu_seconds",
-               "processes", "file_size_mb", "open_files", "output_kb")
+              (*TIME_LIMITS, "memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb")
               if getattr(args, name, None) is not None}
     return {"select": tuple(args.select) if args.select else None, "detail": args.detail,
             "isolation": args.isolation, "limits": limits}
@@ -61,7 +63,7 @@ def grade_command(argv: list[str]) -> int:
 
     submission = read_submission(Path(args.submission))
     with Grader.open(args.config, settings_overrides(args),
-                     figure_images=args.format != "text") as grader:
+                     figure_images=args.format in FORMATS_WITH_FIGURES) as grader:
         report = grader.grade(submission, args.student, public_only=args.public_only)
     text = render(report, args.format, verbose=args.verbose)
     if args.out:

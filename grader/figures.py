@@ -12,6 +12,7 @@ from typing import Any
 
 MAX_POINTS = 4000
 MAX_FIGURES = 20
+MAX_IMAGES = 4  # the feedback shows the first few figures: drawing more as PNG is wasted work
 
 
 class FigureCapture:
@@ -37,7 +38,8 @@ class FigureCapture:
     def collect(self, cell: int) -> None:
         for number in self.plt.get_fignums():
             if len(self.figures) < MAX_FIGURES:
-                self.figures.append(record_figure(self.plt.figure(number), cell, self.render_png))
+                image = self.render_png and len(self.figures) < MAX_IMAGES
+                self.figures.append(record_figure(self.plt.figure(number), cell, image))
         self.plt.close("all")
 
 

@@ -11,6 +11,7 @@ import re
 
 from grader import checks, diagnose
 from grader.checks import Evidence, Verdict
+from grader.figures import MAX_IMAGES
 from grader.insight.behaviour import case_token
 from grader.insight.source import function_source
 from grader.model import Attachment, CheckResult, Diagnosis, ExerciseResult, round_score
@@ -160,5 +161,5 @@ def _attachments(exercise: Exercise, evidence: Evidence) -> tuple[Attachment, ..
     if not any(c.kind == "figure" for c in exercise.checks):
         return ()
     return tuple(Attachment("figure", "image/png", f["png"], f"figure drawn in cell {f.get('cell', '?')}")
-                 for f in evidence.run.figures[:4] if isinstance(f, dict) and f.get("png"))
+                 for f in evidence.run.figures[:MAX_IMAGES] if isinstance(f, dict) and f.get("png"))
 

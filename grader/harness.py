@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from grader import d2l_standin, devices, guards, probe, standins  # noqa: F401 - all loaded before the sandbox closes the files
+from grader.budget import CallBudget
 from grader.figures import FigureCapture
 
 MAX_RECORD_BYTES = 8_000_000
@@ -72,9 +73,10 @@ def _run(job: dict[str, Any], writer: RecordWriter, cuda_used=lambda: False) -> 
         writer.send(record)
     writer.send({"type": "figures", "figures": capture.figures})
     writer.send({"type": "names", "names": _names(namespace)})
+    budget = CallBudget(limits["hung_seconds"], job.get("hung"))
     for item in job["probes"]:
         writer.send({"type": "probe_start", "key": item["key"]})
-        writer.send({"type": "probe", "key": item["key"], **_run_probe(item, namespace, job, limits)})
+        writer.send({"type": "probe", "key": item["key"], **_run_probe(item, namespace, limits, budget)})
     _flush_output()
     if cuda_used():
         writer.send({"type": "devices", "cuda_on_cpu": True})
@@ -131,11 +133,17 @@ def _names(namespace: dict[str, Any]) -> list[dict[str, Any]]:
             if not name.startswith("__")][:2000]
 
 
-def _run_probe(item: dict[str, Any], namespace: dict[str, Any], job: dict[str, Any],
-               limits: dict[str, Any]) -> dict[str, Any]:
+def _run_probe(item: dict[str, Any], namespace: dict[str, Any], limits: dict[str, Any],
+               budget: CallBudget) -> dict[str, Any]:
     function = namespace.get(item["function"]) if item.get("function") else None
     if item.get("function") and not callable(function):
         return {"outcome": "missing"}
-    return probe.observe(item["kind"], function, item["inputs"], item["seed"], item["options"],
-                         student=item.get("student", ""), forbid=tuple(item.get("forbid", ())),
-                         namespace=namespace, seconds=limits["check_seconds"])
+    seconds = budget.limit(item["function"], item.get("seconds") or limits["check_seconds"])
+    if not seconds:
+        return budget.not_run(item["function"])
+    started = time.perf_counter()
+    observed = probe.observe(item["kind"], function, item["inputs"], item["seed"],
+                             item["options"], student=item.get("student", ""),
+                             forbid=tuple(item.get("forbid", ())), namespace=namespace, seconds=seconds)
+    budget.spent(item["function"], time.perf_counter() - started, bool(observed.get("deadline")))
+    return observed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -37,10 +38,10 @@ class Probe:
     options: dict[str, Any]
     forbid: tuple[str, ...]
 
-    def to_job(self, student: str = "") -> dict[str, Any]:
+    def to_job(self, student: str = "", seconds: float = 0.0) -> dict[str, Any]:
         return {"key": self.key, "kind": self.kind, "function": self.function,
                 "inputs": self.specs, "seed": self.seed, "options": self.options,
-                "forbid": list(self.forbid), "student": student}
+                "forbid": list(self.forbid), "student": student, "seconds": seconds}
 
 
 def probes_for(exercise: Exercise, *, public_only: bool = False) -> list[Probe]:
@@ -66,6 +67,7 @@ class References:
         self.pack = pack
         self._modules: dict[str, ModuleType] = {}
         self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._seconds: dict[str, float] = {}
         self._lock = threading.RLock()
 
     def module(self, exercise: Exercise) -> ModuleType:
@@ -90,11 +92,26 @@ class References:
                                                  item.options, student=student)
             return self._cache[key]
 
+    def seconds(self, exercise: Exercise, item: Probe) -> float:
+        """The solution's wall time on this probe, from a second run (the first one pays torch's
+        first-use costs); the student's per-call limit is a multiple of it."""
+        with self._lock:
+            if item.key not in self._seconds:
+                function = getattr(self.module(exercise), item.function, None)
+                timings = []
+                for _ in range(2 if function else 0):
+                    started = time.perf_counter()
+                    probe.observe(item.kind, function, item.specs, item.seed, item.options)
+                    timings.append(time.perf_counter() - started)
+                self._seconds[item.key] = timings[-1] if timings else 0.0
+            return self._seconds[item.key]
+
     def warm(self, student: str = "") -> None:
-        """Compute every reference now (once per pack); PackError names each that fails."""
+        """Compute every reference and time every probe now; PackError names each that fails."""
         problems = []
         for exercise in self.pack.exercises:
             for item in probes_for(exercise):
+                self.seconds(exercise, item)
                 if item.kind not in REFERENCE_KINDS:
                     continue
                 observed = self.observe(exercise, item, student=student)

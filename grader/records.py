@@ -140,7 +140,8 @@ def _tensor(data: dict[str, Any], path: str) -> dict[str, Any]:
     return tensor
 
 
-OBSERVATION = fields({"outcome": one_of("returned", "raised", "missing")}, {
+OBSERVATION = fields({"outcome": one_of("returned", "raised", "missing", "died")}, {
+    "reason": one_of("timeout"), "not_run": flag, "detail": text(),
     "autograd_calls": integer, "forbidden": list_of(text(200), 20), "deadline": flag,
     "error": ERROR, "value": value, "gradient": value, "analytic": value,
     "numeric": value, "grad_after_backward": value, "backward_error": ERROR,

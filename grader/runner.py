@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader import devices, records
+from grader.budget import CallBudget, ProbeClock
 from grader.forkserver import ForkServer
 from grader.limits import Limits
 
@@ -80,9 +81,10 @@ class Runner:
         pending = list(job["probes"])
         skip_cells: list[int] = []
         deadline = time.monotonic() + self.limits.submission_seconds
+        budget = CallBudget(self.limits.hung_seconds)
         for _attempt in range(MAX_RESTARTS + 1):
-            attempt_job = {**job, "probes": pending, "skip_cells": skip_cells}
-            outcome = self._attempt(attempt_job, result, output, deadline)
+            attempt_job = {**job, "probes": pending, "skip_cells": skip_cells, "hung": budget.to_dict()}
+            outcome = self._attempt(attempt_job, result, output, deadline, budget)
             pending = [p for p in pending if p["key"] not in result.probes]
             if outcome.finished:
                 break
@@ -118,7 +120,7 @@ class Runner:
             self._slot_lock.notify()
 
     def _attempt(self, job: dict[str, Any], result: RunResult, output: OutputBuffer,
-                 deadline: float) -> "_Outcome":
+                 deadline: float, budget: CallBudget) -> "_Outcome":
         slot = self._acquire_slot()
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
@@ -144,9 +146,8 @@ class Runner:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
         try:
-            expected = {item["key"] for item in job["probes"]}
-            return _Reader(result, output, self.limits, deadline, expected).follow(pid, result_r, output_r,
-                                                                        wake_r, exit_code)
+            reader = _Reader(result, output, self.limits, deadline, ProbeClock(job["probes"], budget))
+            return reader.follow(pid, result_r, output_r, wake_r, exit_code)
         finally:
             ForkServer.kill(pid)
             writer.join(timeout=1)
@@ -179,13 +180,15 @@ class _Reader:
     """Follows one child's records, with a deadline for the cell or probe it is in."""
 
     def __init__(self, result: RunResult, output: OutputBuffer, limits: Limits, deadline: float,
-                 expected: set[str]):
+                 calls: ProbeClock):
         self.result = result
-        self.expected = expected
+        self.expected = set(calls.probes)
         self.output = output
         self.limits = limits
         self.deadline = deadline
+        self.calls = calls
         self.current: tuple[str, Any] | None = None
+        self.step_limit = limits.cell_seconds
         self.step_deadline = deadline
         self.buffer = b""
         self.received = 0
@@ -246,15 +249,18 @@ class _Reader:
         now = time.monotonic()
         if isinstance(record, records.CellStarted):
             self.current = ("cell", record.index)
+            self.step_limit = self.limits.cell_seconds
             self.step_deadline = now + self.limits.cell_seconds + GRACE_SECONDS
         elif isinstance(record, records.CellFinished):
             self.result.cells.setdefault(record.index, record.record)
             self.current = None
         elif isinstance(record, records.ProbeStarted):
             self.current = ("probe", record.key)
-            self.step_deadline = now + self.limits.check_seconds + GRACE_SECONDS
+            self.step_limit = self.calls.start(record.key, self.limits.check_seconds)
+            self.step_deadline = now + self.step_limit + GRACE_SECONDS
         elif isinstance(record, records.ProbeFinished):
             self.result.probes.setdefault(record.key, record.observation)
+            self.calls.finish(record.key, record.observation)
             self.current = None
         elif isinstance(record, records.Figures):
             self.result.figures = record.figures
@@ -293,8 +299,9 @@ class _Reader:
         return self.done
 
     def _death(self, reason: str) -> _Outcome:
-        limit = self.limits.cell_seconds if self.current and self.current[0] == "cell" else self.limits.check_seconds
-        detail = f"ran past its time limit of {limit:g} s"
+        if self.current and self.current[0] == "probe":
+            self.calls.finish(self.current[1], {}, killed=True)
+        detail = f"ran past its time limit of {self.step_limit:g} s"
         if time.monotonic() >= self.deadline:
             detail = f"the submission ran past its total time limit of {self.limits.submission_seconds:g} s"
         return _Outcome(False, self.current, {"reason": reason, "detail": detail})
