@@ -114,10 +114,17 @@ class CellRun:
     message: str = ""
     line: int = 0
     source_line: str = ""
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """As the student finds the cell: `code cell 4 (`def f(x):`)`."""
+        return self.label or f"cell {self.index}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "status": self.status, "error_type": self.error_type,
-                "message": self.message, "line": self.line, "source_line": self.source_line}
+                "message": self.message, "line": self.line, "source_line": self.source_line,
+                "label": self.label}
 
 
 @dataclass(frozen=True)
