@@ -27,6 +27,7 @@ def same_on(group: list[Diagnosis], show: Callable[[str], str] = str) -> str:
     others = group[1:]
     if not others:
         return ""
-    names = "; ".join(show(d.case) if d.case else "another case" for d in others[:SHOWN_CASES])
+    names = "; ".join(show(d.case) if d.case and not d.hidden else d.case or "another case"
+                      for d in others[:SHOWN_CASES])
     more = f" and {len(others) - SHOWN_CASES} more" if len(others) > SHOWN_CASES else ""
     return names + more

@@ -18,19 +18,21 @@ _ACTIVE = re.compile(
     rf"\\(?=[{_PUNCTUATION}]|$)"          # a backslash that would escape what follows
     r"|<(?=[A-Za-z/!?])"                  # an HTML tag, comment or autolink
     r"|&(?=#?\w+;)"                       # an entity reference
-    r"|\](?=[(\[])"                       # the middle of a link or image
-    r"|[*_~]+")                           # emphasis or strikethrough, when _needed says so
+    r"|\](?=[(\[])")                      # the middle of a link or image
+_DELIMITERS = re.compile(r"\*+|_+|~+")
 
 
 def inline(text: object) -> str:
     """One line of text (grader prose that may quote student text) as inline Markdown."""
     text = " ".join(str(text).split())
-    parts, position = [], 0
-    for span in _CODE_SPAN.finditer(text):
-        parts += [_escape_prose(text[position:span.start()]), span.group(0)]
-        position = span.end()
-    parts.append(_escape_prose(text[position:]))
-    return "".join(parts)
+    spans = [m.span() for m in _CODE_SPAN.finditer(text)]
+    masked = list(text)  # code spans as letters: opaque to emphasis, as CommonMark reads them
+    for start, end in spans:
+        masked[start:end] = "a" * (end - start)
+    masked_text = "".join(masked)
+    escape = {m.start() for m in _ACTIVE.finditer(masked_text)}
+    escape |= _paired_delimiters(masked_text)
+    return "".join("\\" + c if i in escape else c for i, c in enumerate(text))
 
 
 def table_cell(text: object) -> str:
@@ -52,25 +54,34 @@ def fenced(text: str, *, indent: str = "") -> list[str]:
     return [indent + line for line in (fence, *text.splitlines(), fence)]
 
 
-def _escape_prose(text: str) -> str:
-    return _ACTIVE.sub(lambda m: _escaped(m, text), text)
+def _paired_delimiters(text: str) -> set[int]:
+    """Positions of `*`, `_` and `~` that could pair into emphasis or strikethrough, by
+    CommonMark's flanking rules: `u * x`, `grad_of_dot` and a lone `zero_()` stay as they are."""
+    runs = [(m.start(), m.end(), *_flanks(text, m.start(), m.end()))
+            for m in _DELIMITERS.finditer(text)]
+    paired: set[int] = set()
+    for index, (start, end, opens, _) in enumerate(runs):
+        if not opens:
+            continue
+        for later_start, later_end, _, closes in runs[index + 1:]:
+            if closes and text[later_start] == text[start]:
+                paired |= set(range(start, end)) | set(range(later_start, later_end))
+    return paired
 
 
-def _escaped(match: re.Match[str], text: str) -> str:
-    run = match.group(0)
-    if run[0] not in "*_~":
-        return "\\" + run
-    return "".join("\\" + c for c in run) if _needed(text, match.start(), match.end()) else run
-
-
-def _needed(text: str, start: int, end: int) -> bool:
-    """Whether a run of `*`, `_` or `~` could open or close emphasis: `u * x` cannot (spaces on
-    both sides), nor can `grad_of_dot` (an underscore inside a word)."""
+def _flanks(text: str, start: int, end: int) -> tuple[bool, bool]:
+    """(can open, can close) for the delimiter run text[start:end]."""
     before = text[start - 1] if start else " "
     after = text[end] if end < len(text) else " "
-    if before.isspace() and after.isspace():
-        return False
-    return not (text[start] == "_" and before.isalnum() and after.isalnum())
+    left = not after.isspace() and (not _punct(after) or before.isspace() or _punct(before))
+    right = not before.isspace() and (not _punct(before) or after.isspace() or _punct(after))
+    if text[start] == "_":
+        return left and (not right or _punct(before)), right and (not left or _punct(after))
+    return left, right
+
+
+def _punct(char: str) -> bool:
+    return not char.isalnum() and not char.isspace()
 
 
 def _longest_backticks(text: str) -> int:
