@@ -42,7 +42,8 @@ def _grade_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader",
         description="Grade a PyTorch autograd submission (.ipynb or .py). Other commands: "
-                    "validate, batch, export, gradescope, assign (python -m grader COMMAND -h).")
+                    "validate, batch, export, gradescope, assign, student-package "
+                    "(python -m grader COMMAND -h).")
     parser.add_argument("submission", help="the student's notebook or .py file")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--out", help="write the report to this file instead of standard output")
@@ -90,7 +91,8 @@ def _commands() -> dict[str, Callable[[list[str]], int]]:
     for name, module, function in (("batch", "grader.batch", "command"),
                                    ("export", "grader.export.cli", "export_command"),
                                    ("gradescope", "grader.export.cli", "gradescope_command"),
-                                   ("assign", "grader.assign", "command")):
+                                   ("assign", "grader.assign", "command"),
+                                   ("student-package", "grader.student_package", "command")):
         commands[name] = _lazy(module, function)
     return commands
 
