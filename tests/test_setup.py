@@ -49,3 +49,14 @@ def test_the_cpu_requirement_resolves_to_the_cpu_build_without_cuda(tmp_path: Pa
                 for i in json.loads(report_path.read_text(encoding="utf-8"))["install"]}
     assert installs["torch"] == "2.13.0+cpu"
     assert not [name for name in installs if CUDA_PACKAGE.match(name)], installs
+
+
+def test_documentation_links_resolve_inside_the_repository() -> None:
+    pages = [REPO / "README.md", REPO / "exercises" / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "../shared" not in text, page
+        for target in re.findall(r"\]\(([^)#\s]+)\)", text):
+            if not target.startswith(("http://", "https://", "mailto:")):
+                resolved = (page.parent / target).resolve()
+                assert resolved.is_relative_to(REPO) and resolved.exists(), f"{page.name}: {target}"
