@@ -9,6 +9,7 @@ from __future__ import annotations
 from grader import fold
 from grader.feedback import NOT_ATTEMPTED, not_attempted, points
 from grader.model import Diagnosis, ExerciseResult, Report
+from grader.report import cells_and_notes
 
 MAX_DETAIL_LINES = 12
 
@@ -26,14 +27,7 @@ def to_plain(report: Report) -> str:
     for exercise in report.exercises:
         if exercise.diagnoses and exercise not in unattempted:
             lines += ["", *_exercise_lines(exercise)]
-    errors = [c for c in report.cells if c.error_type]
-    if errors:
-        lines += ["", "Cells that raised (the cells after them still ran):"]
-        for cell in errors:
-            where = f", line {cell.line}: {cell.source_line}" if cell.line else ""
-            lines.append(f"  {cell.name}: {cell.error_type}: {' '.join(cell.message.split())}{where}")
-    if report.notes:
-        lines += ["", "Notes:", *(f"  {note}" for note in report.notes)]
+    lines += cells_and_notes(report)
     return "\n".join(lines).rstrip() + "\n"
 
 

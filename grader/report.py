@@ -28,6 +28,18 @@ def to_text(report: Report, *, verbose: bool = False,
         lines.append(f"  {MARKS.get(exercise.status, ' ')} {exercise.id:<{width}}"
                      f"{_points(exercise.score)}/{_points(exercise.max_score)}  {exercise.status}")
         lines.extend(_exercise_details(exercise, verbose, fold_hint))
+    lines += cells_and_notes(report)
+    if report.isolation:
+        from grader.sandbox import describe
+
+        lines += ["", f"Sandbox: {describe(report.isolation)}"]
+    lines += ["", f"Total: {_points(report.score)}/{_points(report.max_score)}"]
+    return "\n".join(lines) + "\n"
+
+
+def cells_and_notes(report: Report) -> list[str]:
+    """The cells that raised, then the notes: the same in the terminal and in plain-text feedback."""
+    lines = []
     failed_cells = [c for c in report.cells if c.status != "ok"]
     if failed_cells:
         lines += ["", "Cells that raised (the cells after them still ran):"]
@@ -36,12 +48,7 @@ def to_text(report: Report, *, verbose: bool = False,
             lines.append(f"  {cell.name}: {cell.error_type}: {_one_line(cell.message)}{where}")
     if report.notes:
         lines += ["", "Notes:"] + [f"  {note}" for note in report.notes]
-    if report.isolation:
-        from grader.sandbox import describe
-
-        lines += ["", f"Sandbox: {describe(report.isolation)}"]
-    lines += ["", f"Total: {_points(report.score)}/{_points(report.max_score)}"]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str) -> list[str]:
