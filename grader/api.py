@@ -78,8 +78,10 @@ class Grader:
         exercises = tuple(grade_exercise(e, evidence, submission.cells, public_only=public_only,
                                          detail=self.settings.detail)
                           for e in self.pack.exercises)
-        cells = tuple(_cell_run(record) for _, record in sorted(run.cells.items()))
-        notes = tuple(f"cell {c.index}: {c.note}" for c in submission.cells if c.note) + tuple(run.notes)
+        cells = tuple(_cell_run(record, evidence.source.cell_name(index))
+                      for index, record in sorted(run.cells.items()))
+        notes = tuple(f"{c.title}: {c.note}" for c in submission.cells if c.note) + tuple(run.notes)
+        notes += _cell_counting(submission, exercises, cells, notes)
         return Report(
             submission=submission.name, student=student,
             score=round_score(sum(e.score for e in exercises)), max_score=self.pack.max_score,
@@ -112,13 +114,26 @@ class Grader:
         self.close()
 
 
-def _cell_run(record: dict[str, Any]) -> CellRun:
+COUNTING_NOTE = ("Code cells are counted from the top of the notebook, Markdown cells left out: "
+                 "code cell 3 is the third code cell.")
+
+
+def _cell_counting(submission: Submission, exercises: tuple, cells: tuple[CellRun, ...],
+                   notes: tuple[str, ...]) -> tuple[str, ...]:
+    """Said once, where a notebook's report names a cell: Jupyter itself shows no cell numbers."""
+    texts = [*notes, *(d.message + d.details for e in exercises for d in e.diagnoses)]
+    named = any(c.error_type for c in cells) or any("code cell " in t for t in texts)
+    return (COUNTING_NOTE,) if submission.kind == "ipynb" and named else ()
+
+
+def _cell_run(record: dict[str, Any], label: str) -> CellRun:
     error = record.get("error") or {}
     status = record.get("status", "error")
     if status == "died":
         return CellRun(index=record["index"], status="died", error_type=record.get("reason", ""),
-                       message=record.get("detail", ""))
+                       message=record.get("detail", ""), label=label)
     code, hint = (diagnose.cell_mistake(error) or ("", "")) if status == "error" else ("", "")
     return CellRun(index=record["index"], status=status, error_type=str(error.get("type", "")),
                    message=str(error.get("message", ""))[:500], line=int(error.get("line") or 0),
-                   source_line=str(error.get("source_line", ""))[:200], code=code, hint=hint)
+                   source_line=str(error.get("source_line", ""))[:200], code=code, hint=hint,
+                   label=label)

@@ -100,7 +100,6 @@ def build_notebook(pack: Pack, public_name: str, student: str = "") -> nbformat.
 _SETUP = """\
 # Run this cell first: it loads torch and the checker, which reads {public} (keep it beside
 # this notebook). grader.check("id") then checks one exercise on its public cases.
-%matplotlib inline
 import torch
 import grader.notebook
 grader.notebook.setup({path})"""

@@ -31,6 +31,7 @@ from grader.discover import Discovery, Submission, discover
 from grader.feedback import points, to_html, to_markdown
 from grader.gradebook import Gradebook
 from grader.model import Report
+from grader.plaintext import to_plain
 from grader.summary import write_summary
 
 GradeFn = Callable[[str, bytes, str], Report]
@@ -180,6 +181,7 @@ def _write_report_files(out: Path, report: Report) -> None:
     (out / "reports" / f"{name}.json").write_text(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "feedback" / f"{name}.md").write_text(to_markdown(report), encoding="utf-8")
+    (out / "feedback" / f"{name}.txt").write_text(to_plain(report), encoding="utf-8")
     (out / "feedback" / f"{name}.html").write_text(to_html(report), encoding="utf-8")
 
 
@@ -195,12 +197,12 @@ def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> Non
     ids = list(exercise_ids) or list(dict.fromkeys(e.id for r in graded.values() for e in r.exercises))
     _write_csv(out / "grades.csv", [sub.student for sub in result.discovery.submissions], ids, graded)
     names = {student: _file_name(student) for student in graded}
-    for folder, suffixes in (("reports", (".json",)), ("feedback", (".md", ".html"))):
+    for folder, suffixes in (("reports", (".json",)), ("feedback", (".md", ".txt", ".html"))):
         (out / folder).mkdir(exist_ok=True)
         for stale in (out / folder).iterdir():
             if stale.suffix in suffixes and stale.stem not in names.values():
                 stale.unlink()
-    write_summary(list(graded.values()), out)
+    write_summary(list(graded.values()), out, not_graded=_problem_lines(result))
 
 
 def _write_csv(path: Path, students: list[str], ids: list[str], graded: dict[str, Report]) -> None:
@@ -221,10 +223,34 @@ def _write_csv(path: Path, students: list[str], ids: list[str], graded: dict[str
 
 
 def _write_problems(result: BatchResult) -> None:
-    lines = [str(p) for p in result.discovery.problems]
-    paths = {sub.student: sub.path for sub in result.discovery.submissions}
-    lines += [f"{paths[s]}: could not grade: {why}" for s, why in sorted(result.failures.items())]
+    lines = _problem_lines(result)
     (result.out / "problems.txt").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+def _problem_lines(result: BatchResult) -> list[str]:
+    """What was found but not graded: the submissions the grader could not grade, then the
+    files discovery did not take, each with why."""
+    paths = {sub.student: sub.path for sub in result.discovery.submissions}
+    lines = [f"{paths[s]}: could not grade: {why}" for s, why in sorted(result.failures.items())]
+    return lines + [str(p) for p in result.discovery.problems]
+
+
+def outcome_lines(result: BatchResult) -> list[str]:
+    """The closing summary: counts that add up, and who was not graded, by name."""
+    failed = sorted(result.failures)
+    line = (f"{len(result.discovery.submissions)} submissions: {len(result.graded)} graded now, "
+            f"{len(result.reused)} already graded")
+    line += f", {len(failed)} could not be graded ({_names(failed)})." if failed else "."
+    lines = [line]
+    skipped = [p.path for p in result.discovery.problems]
+    if skipped:
+        lines.append(f"{len(skipped)} other file(s) found but not graded: {_names(skipped)}.")
+    return lines
+
+
+def _names(names: list[str], shown: int = 5) -> str:
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _csv_safe(text: str) -> str:
@@ -332,12 +358,10 @@ def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any
         print(f"\nInterrupted. Every submission graded so far is saved in {out / 'gradebook.sqlite'}; "
               f"run `{resume}` to grade the rest and write grades.csv.", file=sys.stderr)
         return 130
-    total = len(result.discovery.submissions)
-    print(f"{total} submissions: {len(result.graded)} graded now, {len(result.reused)} already graded, "
-          f"{len(result.failures)} could not be graded; {len(result.discovery.problems)} problems.\n"
-          f"Wrote {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'summary.html'}.")
+    print("\n".join(outcome_lines(result)))
+    print(f"Wrote {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'summary.html'}.")
     if result.failures or result.discovery.problems:
-        print(f"See {out / 'problems.txt'}.")
+        print(f"Why each was not graded: {out / 'problems.txt'} (and summary.html).")
         return 1
     return 0
 

@@ -50,7 +50,7 @@ def _failure(code: str, message: str = "", details: str = "", raised: bool = Fal
     return Verdict(False, code, message or diagnose.message(code, **fields), details, raised)
 
 
-def judge_outcome(exercise: Exercise, observation: dict[str, Any]) -> Verdict | None:
+def judge_outcome(exercise: Exercise, observation: dict[str, Any], evidence: Evidence) -> Verdict | None:
     """A verdict when the call did not simply return: missing, died, raised or forbidden."""
     if observation.get("forbidden"):
         return _failure("forbidden-call", call=", ".join(observation["forbidden"]), raised=True)
@@ -64,12 +64,13 @@ def judge_outcome(exercise: Exercise, observation: dict[str, Any]) -> Verdict | 
     if outcome == "raised":
         error = observation.get("error", {})
         code, hint = diagnose.code_for_error(error, exercise.errors)
-        fields = {"error": diagnose.describe_error(error), "detail": error.get("message", ""),
-                  "call": error.get("message", "")}
+        described = diagnose.describe_error(error, cell_name=evidence.source.cell_name)
+        fields = {"error": described, "detail": error.get("message", ""), "call": error.get("message", "")}
         if error.get("phase") == "observe" and code == "function-raised":
-            return _failure("mismatch", f"The result could not be used: {diagnose.describe_error(error)}")
+            return _failure("mismatch", f"The result could not be used: {described}")
         message = hint or diagnose.message(code, **fields)
-        where = f"\nin {error['trace'][-1]}" if error.get("trace") else ""
+        where = (f"\nin {evidence.source.cell_name(error['cell'])}, line {error.get('line', '?')}: "
+                 f"{error.get('source_line', '')}" if error.get("cell") else "")
         details = "" if code == "function-raised" else diagnose.describe_error(error, with_line=False) + where
         return Verdict(False, code, message, details, raised=True)
     if outcome != "returned":
@@ -80,7 +81,7 @@ def judge_outcome(exercise: Exercise, observation: dict[str, Any]) -> Verdict | 
 def judge_compared(exercise: Exercise, check: Check, case: Case, item: Probe,
                    observation: dict[str, Any], evidence: Evidence) -> Verdict:
     """value, grad and input_grad: the student's observation against the solution's."""
-    failed = judge_outcome(exercise, observation)
+    failed = judge_outcome(exercise, observation, evidence)
     if failed:
         return failed
     if exercise.require_autograd and check.kind == "value" and observation.get("autograd_calls") == 0:
@@ -160,14 +161,15 @@ def judge_raises(exercise, check, case, item, observation, evidence) -> Verdict:
         if expected in names and re.search(pattern, str(error.get("message", ""))):
             return PASS
         wanted = f"{expected} matching “{pattern}”" if pattern else expected
-        return _failure("wrong-error", got=diagnose.describe_error(error), expected=wanted)
+        return _failure("wrong-error", got=diagnose.describe_error(error, cell_name=evidence.source.cell_name),
+                        expected=wanted)
     if observation.get("outcome") == "returned" and not observation.get("forbidden"):
         return _failure("no-error-raised", expected=f"{expected} (“{pattern}”)" if pattern else expected)
-    return judge_outcome(exercise, observation) or _failure("crashed", detail="no outcome")
+    return judge_outcome(exercise, observation, evidence) or _failure("crashed", detail="no outcome")
 
 
 def judge_properties(exercise, check, case, item, observation, evidence) -> Verdict:
-    failed = judge_outcome(exercise, observation)
+    failed = judge_outcome(exercise, observation, evidence)
     if failed:
         return failed
     got = decode(observation.get("value"))
@@ -199,7 +201,7 @@ def judge_properties(exercise, check, case, item, observation, evidence) -> Verd
 
 
 def judge_differentiable(exercise, check, case, item, observation, evidence) -> Verdict:
-    failed = judge_outcome(exercise, observation)
+    failed = judge_outcome(exercise, observation, evidence)
     if failed:
         return failed
     gradient = decode(observation.get("gradient"))
@@ -213,7 +215,7 @@ def judge_differentiable(exercise, check, case, item, observation, evidence) -> 
 
 
 def judge_gradcheck(exercise, check, case, item, observation, evidence) -> Verdict:
-    failed = judge_outcome(exercise, observation)
+    failed = judge_outcome(exercise, observation, evidence)
     if failed:
         return failed
     analytic, numeric = decode(observation.get("analytic")), decode(observation.get("numeric"))
@@ -246,7 +248,7 @@ def judge_control_flow(exercise: Exercise, check: Check, evidence: Evidence) -> 
 
 
 def judge_figure(exercise: Exercise, check: Check, evidence: Evidence) -> Verdict:
-    found = figurecheck.find_curves(evidence.run.figures, check.options)
+    found = figurecheck.find_curves(evidence.run.figures, check.options, evidence.source.cell_name)
     if found.ok:
         return PASS
     return _failure(found.code, found.message, found.details)

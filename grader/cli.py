@@ -44,7 +44,7 @@ def _grade_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader",
         description="Grade a PyTorch autograd submission (.ipynb or .py). Other commands: "
-                    "validate, batch, similarity, export, gradescope, assign, serve "
+                    "validate, batch, similarity, export, gradescope, assign, student-package, serve "
                     "(python -m grader COMMAND -h).")
     parser.add_argument("submission", help="the student's notebook or .py file")
     parser.add_argument("--format", choices=FORMATS, default="text")
@@ -94,6 +94,7 @@ def _commands() -> dict[str, Callable[[list[str]], int]]:
                                    ("export", "grader.export.cli", "export_command"),
                                    ("gradescope", "grader.export.cli", "gradescope_command"),
                                    ("assign", "grader.assign", "command"),
+                                   ("student-package", "grader.student_package", "command"),
                                    ("similarity", "grader.insight.command", "command"),
                                    ("serve", "grader.serve.cli", "command")):
         commands[name] = _lazy(module, function)

@@ -6,10 +6,12 @@ with what to do. An exercise's own error rules and `like` hints take precedence 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 MESSAGES: dict[str, str] = {
     "not-defined": "`{name}` is not defined.{suggestion} Define a function named exactly `{name}`.",
+    "not-attempted": "Not attempted yet: `{name}` still raises NotImplementedError{where}. Replace "
+                     "the `raise NotImplementedError` with your answer.",
     "cell-error": "`{name}` comes from {cell}, which raised {error}, so it was never defined. Fix "
                   "that cell; the cells after it still ran.",
     "syntax-error": "{cell} does not parse ({error}), so `{name}` was never defined.",
@@ -116,10 +118,14 @@ def cell_mistake(error: dict[str, Any], rules: tuple = ()) -> tuple[str, str] | 
     return (code, hint or message(code)) if code in MISTAKE_CODES else None
 
 
-def describe_error(error: dict[str, Any], with_line: bool = True) -> str:
-    """`RuntimeError: … (cell 4, line 3: y.backward())`: the error and the student's own line."""
-    text = f"{error.get('type', 'Error')}: {str(error.get('message', '')).strip()}"
+def describe_error(error: dict[str, Any], with_line: bool = True,
+                   cell_name: Callable[[object], str] | None = None) -> str:
+    """`RuntimeError: … — in code cell 4 (`def f(x):`), line 3: y.backward()`: the error and the
+    student's own line, in the cell a person finds by `cell_name` (default: its bare number)."""
+    message = str(error.get("message", "")).strip()
+    text = f"{error.get('type', 'Error')}" + (f": {message}" if message else "")
     text = text if len(text) <= 300 else text[:297] + "…"
     if error.get("cell") and with_line:
-        text += f" (cell {error['cell']}, line {error.get('line', '?')}: {error.get('source_line', '')})"
+        where = cell_name(error["cell"]) if cell_name else f"cell {error['cell']}"
+        text += f" — in {where}, line {error.get('line', '?')}: {error.get('source_line', '')}"
     return text

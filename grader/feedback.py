@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import binascii
 import html
-import re
 
+from grader import fold, markdown
 from grader.model import Attachment, Diagnosis, ExerciseResult, Report, round_score
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|])")
+NOT_ATTEMPTED = ("Each still raises NotImplementedError, as handed out: replace the "
+                 "`raise NotImplementedError` with your answer.")
 
 
 def points(value: float) -> str:
@@ -24,36 +25,55 @@ def points(value: float) -> str:
 
 
 def to_markdown(report: Report) -> str:
-    lines = [f"# Feedback for {_md(report.student or report.submission)}", "",
-             f"Submission: {_md_code(report.submission)}  ",
+    md = markdown
+    lines = [f"# Feedback for {md.inline(report.student or report.submission)}", "",
+             f"Submission: {md.code(report.submission)}  ",
              f"**Total: {points(report.score)} / {points(report.max_score)}**", ""]
-    lines += [f"- {_md(note)}" for note in report.notes]
+    lines += [f"- {md.inline(note)}" for note in report.notes]
     lines += ["", "| Exercise | Score | Status |", "|---|---|---|"]
-    lines += [f"| {_md(e.id)} | {points(e.score)} / {points(e.max_score)} | {e.status} |"
+    lines += [f"| {md.table_cell(e.id)} | {points(e.score)} / {points(e.max_score)} | {e.status} |"
               for e in report.exercises]
+    unattempted = not_attempted(report)
+    if unattempted:
+        lines += ["", f"**Not attempted yet:** {', '.join(md.code(e.id) for e in unattempted)}. "
+                      f"{NOT_ATTEMPTED}"]
     for exercise in report.exercises:
         figures = _figures(exercise)
-        if not exercise.diagnoses and not figures:
+        if exercise in unattempted or (not exercise.diagnoses and not figures):
             continue
-        lines += ["", f"## {_md(exercise.id)}: {_md(exercise.title)} "
+        lines += ["", f"## {md.inline(exercise.id)}: {md.inline(exercise.title)} "
                       f"({points(exercise.score)} / {points(exercise.max_score)}, {exercise.status})", ""]
-        for d in exercise.diagnoses:
-            lines.append(f"- **{_md(d.code)}**: {_md(d.message)}")
-            if not d.hidden and d.case:
-                lines.append(f"  - case: {_md_code(d.case)}")
-            if not d.hidden and d.details:
-                lines += ["", *_fenced(d.details, indent="  "), ""]
+        for group in fold.grouped(exercise.diagnoses):
+            lines += _diagnosis_markdown(group)
         if figures:
             lines.append(f"- {len(figures)} figure(s) drawn; the HTML feedback shows them.")
     errors = [c for c in report.cells if c.error_type]
     if errors:
         lines += ["", "## Cells that raised", ""]
         for cell in errors:
-            lines.append(f"- cell {cell.index}, line {cell.line}: "
-                         f"{_md(cell.error_type)}: {_md(cell.message)}")
+            lines.append(f"- {md.inline(cell.name)}, line {cell.line}: "
+                         f"{md.inline(cell.error_type)}: {md.inline(cell.message)}")
             if cell.source_line:
-                lines += ["", *_fenced(cell.source_line, indent="  "), ""]
+                lines += ["", *md.fenced(cell.source_line, indent="  "), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _diagnosis_markdown(group: list[Diagnosis]) -> list[str]:
+    first = group[0]
+    lines = [f"- **{first.code}**: {markdown.inline(first.message)}"]
+    if not first.hidden and first.case:
+        lines.append(f"  - case: {markdown.code(first.case)}")
+    if not first.hidden and first.details:
+        lines += ["", *markdown.fenced(first.details, indent="  "), ""]
+    if len(group) > 1:
+        lines.append(f"  - the same on {fold.same_on(group, markdown.code)}")
+    return lines
+
+
+def not_attempted(report: Report) -> list[ExerciseResult]:
+    """Exercises whose stub still raises NotImplementedError: one line for all of them."""
+    return [e for e in report.exercises
+            if e.status == "missing" and any(d.code == "not-attempted" for d in e.diagnoses)]
 
 
 def to_html(report: Report) -> str:
@@ -63,7 +83,13 @@ def to_html(report: Report) -> str:
         f"<td>{points(e.score)} / {points(e.max_score)}</td><td>{_badge(e.status)}</td></tr>"
         for i, e in enumerate(report.exercises))
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in report.notes)
-    sections = "".join(_exercise_html(i, e) for i, e in enumerate(report.exercises))
+    unattempted = not_attempted(report)
+    if unattempted:
+        notes += (f'<p class="note"><b>Not attempted yet:</b> '
+                  f'{", ".join(f"<code>{escape(e.id)}</code>" for e in unattempted)}. '
+                  f"{escape(NOT_ATTEMPTED)}</p>")
+    sections = "".join(_exercise_html(i, e) for i, e in enumerate(report.exercises)
+                       if e not in unattempted)
     return html_page(title, f"""<p>Submission: <code>{escape(report.submission)}</code></p>
 <p class="total">Total: {points(report.score)} / {points(report.max_score)}</p>{notes}
 <table><thead><tr><th>Exercise</th><th>Title</th><th>Score</th><th>Status</th></tr></thead>
@@ -86,7 +112,7 @@ def html_page(title: str, body: str, css: str = "") -> str:
 
 
 def _exercise_html(index: int, exercise: ExerciseResult) -> str:
-    diagnoses = "".join(_diagnosis_html(d) for d in exercise.diagnoses)
+    diagnoses = "".join(_diagnosis_html(group) for group in fold.grouped(exercise.diagnoses))
     figures = "".join(_figure_html(a) for a in _figures(exercise))
     return (f'<section id="ex-{index}" class="exercise {escape(exercise.status)}">'
             f"<h2>{escape(exercise.id)}: {escape(exercise.title)} "
@@ -94,13 +120,17 @@ def _exercise_html(index: int, exercise: ExerciseResult) -> str:
             f"{_badge(exercise.status)}</h2>{diagnoses}{figures}</section>\n")
 
 
-def _diagnosis_html(d: Diagnosis) -> str:
+def _diagnosis_html(group: list[Diagnosis]) -> str:
+    d = group[0]
     parts = [f'<div class="diagnosis"><p><code class="code">{escape(d.code)}</code> {escape(d.message)}</p>']
     if not d.hidden:
         if d.case:
             parts.append(f'<p class="case">Case: <code>{escape(d.case)}</code></p>')
         if d.details:
             parts.append(f"<pre>{escape(d.details)}</pre>")
+    if len(group) > 1:
+        same = fold.same_on(group, lambda case: f"<code>{escape(case)}</code>")
+        parts.append(f'<p class="case">The same on {same}.</p>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -118,7 +148,7 @@ def _cells_html(report: Report) -> str:
     if not errors:
         return ""
     items = "".join(
-        f"<li>cell {c.index}, line {c.line}: <code>{escape(c.error_type)}</code>: {escape(c.message)}"
+        f"<li>{escape(c.name)}, line {c.line}: <code>{escape(c.error_type)}</code>: {escape(c.message)}"
         + (f"<pre>{escape(c.source_line)}</pre>" if c.source_line else "") + "</li>"
         for c in errors)
     return f'<section class="cells"><h2>Cells that raised</h2><ul>{items}</ul></section>'
@@ -143,31 +173,6 @@ def escape(text: str) -> str:
     """Text made inert in HTML, attribute values included."""
     return html.escape(str(text), quote=True)
 
-
-
-def _md(text: str) -> str:
-    """Student text made inert in Markdown: no HTML, links, code spans or table breaks."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
-
-
-def _md_code(text: str) -> str:
-    """One line of student text as a code span, which Markdown shows verbatim."""
-    text = " ".join(str(text).split())
-    fence = "`" * (_longest_backticks(text) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _fenced(text: str, *, indent: str) -> list[str]:
-    # A fence longer than any run of backticks in the text, so the text cannot close it.
-    fence = "`" * max(3, _longest_backticks(text) + 1)
-    return [indent + line for line in (fence, *text.splitlines(), fence)]
-
-
-def _longest_backticks(text: str) -> int:
-    return max((len(run) for run in re.findall(r"`+", text)), default=0)
 
 
 _BASE_CSS = """

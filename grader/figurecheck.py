@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
@@ -23,7 +23,9 @@ class Found:
     figure: int = -1
 
 
-def find_curves(figures: list[dict[str, Any]], options: dict[str, Any]) -> Found:
+def find_curves(figures: list[dict[str, Any]], options: dict[str, Any],
+                cell_name: Callable[[object], str] = lambda index: f"cell {index}") -> Found:
+    """The figure holding every wanted curve; `cell_name` names a cell as the student finds it."""
     wanted = list(options.get("curves", []))
     if not isinstance(figures, list) or not figures:
         return Found(False, "no-figure", "No matplotlib figure was drawn. Plot the curves with "
@@ -38,7 +40,7 @@ def find_curves(figures: list[dict[str, Any]], options: dict[str, Any]) -> Found
         assignment = _distinct(matches)
         if assignment is not None and _overlap([curves[i] for i in assignment]) >= min_span:
             return Found(True, figure=number)
-        notes.append(_note(number, figure, curves, wanted, matches))
+        notes.append(_note(number, figure, curves, wanted, matches, cell_name))
     message = ("A figure was drawn, but none shows all of: " + ", ".join(wanted) +
                f" over a common x range of at least {min_span:g}.")
     return Found(False, "curve-mismatch", message, "\n".join(notes[:5]))
@@ -80,10 +82,11 @@ def _overlap(curves: list[dict[str, Any]]) -> float:
     return high - low
 
 
-def _note(number: int, figure: dict[str, Any], curves, wanted, matches) -> str:
+def _note(number: int, figure: dict[str, Any], curves, wanted, matches,
+          cell_name: Callable[[object], str]) -> str:
     found = [w for w, m in zip(wanted, matches) if m]
     missing = [w for w, m in zip(wanted, matches) if not m]
-    where = f"figure {number + 1} (cell {figure.get('cell', '?')}), {len(curves)} curve(s)"
+    where = f"figure {number + 1} ({cell_name(figure.get('cell')) or 'a cell'}), {len(curves)} curve(s)"
     if not missing:
         return f"{where}: every curve is there, but their common x range is too short or they are one curve."
     return f"{where}: matches {', '.join(found) or 'nothing'}; no curve matches {', '.join(missing)}."

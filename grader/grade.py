@@ -23,7 +23,8 @@ from grader.submission import Cell
 
 def grade_exercise(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ...],
                    *, public_only: bool = False, detail: str = "full") -> ExerciseResult:
-    blocking = _presence(exercise, evidence, cells) or _static_forbidden(exercise, evidence)
+    blocking = (_presence(exercise, evidence, cells) or _not_attempted(exercise, evidence, public_only)
+                or _static_forbidden(exercise, evidence))
     results, behaviour = [], []
     for check in exercise.checks:
         if blocking:
@@ -85,7 +86,7 @@ def _check_result(check: Check, verdicts: list[tuple[Verdict, object]], detail: 
 
 
 def _status(exercise: Exercise, score: float, blocking: Verdict | None, results) -> str:
-    if blocking is not None and blocking.code == "not-defined":
+    if blocking is not None and blocking.code in ("not-defined", "not-attempted"):
         return "missing"
     if score >= exercise.max_score - 1e-9:
         return "passed"
@@ -115,8 +116,8 @@ def _presence(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ...]) -
         if record.get("status") in ("error", "died"):
             error = record.get("error") or {"type": record.get("reason", "crash"),
                                             "message": record.get("detail", "")}
-            text = diagnose.message("cell-error", name=name, cell=f"cell {cell}",
-                                    error=diagnose.describe_error(error))
+            text = diagnose.message("cell-error", name=name, cell=evidence.source.cell_name(cell),
+                                    error=diagnose.describe_error(error, with_line=False) + _at_line(error))
             mistake = diagnose.cell_mistake(error, exercise.errors)
             if mistake:
                 return Verdict(False, mistake[0], f"{text} {mistake[1]}", raised=True)
@@ -128,6 +129,28 @@ def _presence(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ...]) -
     return None
 
 
+def _not_attempted(exercise: Exercise, evidence: Evidence, public_only: bool) -> Verdict | None:
+    """The stub as handed out: every call raised NotImplementedError. Nothing to grade yet, which
+    is not a crash, and one line says so instead of one error per case."""
+    observations = [evidence.run.probes.get(item.key, {})
+                    for item in probes_for(exercise, public_only=public_only)]
+    if not observations or not all(o.get("outcome") == "raised"
+                                   and o.get("error", {}).get("type") == "NotImplementedError"
+                                   for o in observations):
+        return None
+    return Verdict(False, "not-attempted", diagnose.message(
+        "not-attempted", name=exercise.function or exercise.id,
+        where=_in_cell(evidence.source.cell_name(observations[0]["error"].get("cell")))))
+
+
+def _at_line(error: dict) -> str:
+    return f" at line {error['line']}: {error.get('source_line', '')}" if error.get("line") else ""
+
+
+def _in_cell(name: str) -> str:
+    return f" in {name}" if name else ""
+
+
 def _syntax_problem_defining(name: str, evidence: Evidence, cells: tuple[Cell, ...]) -> Verdict | None:
     pattern = re.compile(rf"^\s*def\s+{re.escape(name)}\b|^\s*{re.escape(name)}\s*=", re.M)
     for cell in cells:
@@ -136,12 +159,12 @@ def _syntax_problem_defining(name: str, evidence: Evidence, cells: tuple[Cell, .
             continue
         if problem.character:
             return Verdict(False, "typographic-characters", diagnose.message(
-                "typographic-characters", cell=f"cell {cell.index}", line=problem.line,
+                "typographic-characters", cell=cell.name, line=problem.line,
                 character=_TYPO_NAME.get(problem.character, problem.character),
                 source_line=problem.source_line, ascii=diagnose.ASCII_FOR.get(problem.character, "?")),
                 raised=True)
         return Verdict(False, "syntax-error", diagnose.message(
-            "syntax-error", cell=f"cell {cell.index}", name=name,
+            "syntax-error", cell=cell.name, name=name,
             error=f"{problem.message}, line {problem.line}: {problem.source_line}"), raised=True)
     return None
 
@@ -152,7 +175,7 @@ def _static_forbidden(exercise: Exercise, evidence: Evidence) -> Verdict | None:
     calls = evidence.source.forbidden_calls(exercise.function, exercise.forbid)
     if not calls:
         return None
-    where = "; ".join(f"{c.name} at cell {c.cell}, line {c.line}" for c in calls[:3])
+    where = "; ".join(f"{c.name} in {evidence.source.cell_name(c.cell)}, line {c.line}" for c in calls[:3])
     return Verdict(False, "forbidden-call", diagnose.message("forbidden-call", call=where)
                    + " Compute it another way, as the exercise asks.")
 
@@ -160,6 +183,7 @@ def _static_forbidden(exercise: Exercise, evidence: Evidence) -> Verdict | None:
 def _attachments(exercise: Exercise, evidence: Evidence) -> tuple[Attachment, ...]:
     if not any(c.kind == "figure" for c in exercise.checks):
         return ()
-    return tuple(Attachment("figure", "image/png", f["png"], f"figure drawn in cell {f.get('cell', '?')}")
+    return tuple(Attachment("figure", "image/png", f["png"],
+                            f"figure drawn in {evidence.source.cell_name(f.get('cell')) or 'a cell'}")
                  for f in evidence.run.figures[:MAX_IMAGES] if isinstance(f, dict) and f.get("png"))
 

@@ -14,6 +14,9 @@ from grader import pysource
 _PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "autoreload"}
 _LINE_MAGIC = re.compile(r"^(\s*)(%|!)")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*[\w.\[\], ]+?\s*=\s*)(%|!)")
+# Magics that only set how Jupyter shows things: the grader captures figures its own way, so
+# dropping them changes nothing, and a note on them in every report would be noise.
+_DISPLAY_ONLY = re.compile(r"^\s*%(matplotlib|config)\b")
 _HELP = re.compile(r"^(\s*)(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")
 
 
@@ -32,7 +35,8 @@ def neutralise(source: str) -> tuple[str, str]:
         replacement = _neutral_line(line)
         if replacement is not None:
             lines[i] = replacement
-            changed.append(line.strip())
+            if not _DISPLAY_ONLY.match(line):
+                changed.append(line.strip())
     note = f"IPython syntax ignored: {', '.join(changed[:3])}" if changed else ""
     return "\n".join(lines), note
 

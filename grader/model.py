@@ -132,11 +132,17 @@ class CellRun:
     source_line: str = ""
     code: str = ""
     hint: str = ""
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """As the student finds the cell: `code cell 4 (`def f(x):`)`."""
+        return self.label or f"cell {self.index}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "status": self.status, "error_type": self.error_type,
                 "message": self.message, "line": self.line, "source_line": self.source_line,
-                "code": self.code, "hint": self.hint}
+                "code": self.code, "hint": self.hint, "label": self.label}
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from grader import probe, report
+from grader import fold, probe, report
 from grader.checks import WHOLE_SUBMISSION_JUDGES, Evidence
 from grader.errors import PackError
 from grader.feedback import points
@@ -187,7 +187,8 @@ def _source_cells(shell: Any) -> tuple[Cell, ...]:
     """The kernel's input history (cell N is In[N]); outside IPython, the script that runs."""
     if shell is not None:
         history = shell.user_ns.get("In") or []
-        return tuple(Cell(index=i, source=s, code=s) for i, s in enumerate(history) if i and s.strip())
+        return tuple(Cell(index=i, source=s, code=s, label=f"In [{i}]")
+                     for i, s in enumerate(history) if i and s.strip())
     path = Path(getattr(sys.modules["__main__"], "__file__", "") or "")
     if path.suffix == ".py" and path.is_file():
         return parse_submission(path.name, path.read_bytes()).cells
@@ -284,7 +285,7 @@ class CheckOutput:
         if self.results:
             text = report.to_text(Report(submission="this notebook, public cases only", score=self.score,
                                          max_score=self.max_score, exercises=self.results,
-                                         student=self.student))
+                                         student=self.student), fold_hint="")
         hidden = sum(self.hidden_cases.values())
         notes = self.notes + ((f"Final grading also runs {hidden} hidden case(s).",) if hidden else ())
         return text + "".join(f"{note}\n" for note in notes)
@@ -323,14 +324,11 @@ def _exercise_html(result: ExerciseResult, hidden: int) -> str:
         else:
             counted = f"{check.cases_passed} of {check.cases_total} public case(s) pass"
         parts.append(f'<div style="{_MUTED}">{_h(check.name)}: {counted}</div>')
-        shown: list[Diagnosis] = []
-        folded: list[Diagnosis] = []
-        for diagnosis in check.diagnoses:  # the first case of each code in full, as the CLI does
-            (folded if any(d.code == diagnosis.code for d in shown) else shown).append(diagnosis)
-        parts += [_diagnosis_html(d) for d in shown]
-        if folded:
-            cases = "; ".join(d.case or "another case" for d in folded)
-            parts.append(f'<div style="{_MUTED};margin-left:1em">The same on {_h(cases)}.</div>')
+        for group in fold.grouped(check.diagnoses):  # the first case in full, as the CLI does
+            parts.append(_diagnosis_html(group[0]))
+            if len(group) > 1:
+                parts.append(f'<div style="{_MUTED};margin-left:1em">The same on '
+                             f"{_h(fold.same_on(group))}.</div>")
     if hidden:
         parts.append(f'<div style="{_MUTED}">Checked on the public cases only: final grading also '
                      f"runs {hidden} hidden case(s).</div>")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
+from grader import fold
 from grader.model import Diagnosis, ExerciseResult, Report
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "missing": "?"}
-SHOWN_FOLDED = 3
 MAX_DETAIL_LINES = 10
 
 
@@ -19,23 +19,16 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
 
 
-def to_text(report: Report, *, verbose: bool = False) -> str:
+def to_text(report: Report, *, verbose: bool = False,
+            fold_hint: str = "--verbose shows each") -> str:
+    """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can)."""
     width = max((len(e.id) for e in report.exercises), default=10) + 2
     lines = [f"Grading {report.submission}" + (f" ({report.student})" if report.student else ""), ""]
     for exercise in report.exercises:
         lines.append(f"  {MARKS.get(exercise.status, ' ')} {exercise.id:<{width}}"
                      f"{_points(exercise.score)}/{_points(exercise.max_score)}  {exercise.status}")
-        lines.extend(_exercise_details(exercise, verbose))
-    failed_cells = [c for c in report.cells if c.status != "ok"]
-    if failed_cells:
-        lines += ["", "Cells that raised (the cells after them still ran):"]
-        for cell in failed_cells:
-            where = f", line {cell.line}: {cell.source_line}" if cell.line else ""
-            lines.append(f"  cell {cell.index}: {cell.error_type}: {_one_line(cell.message)}{where}")
-            if cell.code:
-                lines.append(f"    [{cell.code}] {cell.hint}")
-    if report.notes:
-        lines += ["", "Notes:"] + [f"  {note}" for note in report.notes]
+        lines.extend(_exercise_details(exercise, verbose, fold_hint))
+    lines += cells_and_notes(report)
     if report.isolation:
         from grader.sandbox import describe
 
@@ -44,27 +37,38 @@ def to_text(report: Report, *, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _exercise_details(exercise: ExerciseResult, verbose: bool) -> list[str]:
-    """Per check: the first failing case in full; the others with the same code on one line."""
+def cells_and_notes(report: Report) -> list[str]:
+    """The cells that raised, then the notes: the same in the terminal and in plain-text feedback."""
     lines = []
-    by_check: dict[str, list[Diagnosis]] = {}
-    for diagnosis in exercise.diagnoses:
-        by_check.setdefault(diagnosis.check, []).append(diagnosis)
-    for diagnoses in by_check.values():
-        shown, folded = [], []
-        for diagnosis in diagnoses:
-            same = any(d.code == diagnosis.code for d in shown)
-            (folded if same and not verbose else shown).append(diagnosis)
-        for diagnosis in shown:
+    failed_cells = [c for c in report.cells if c.status != "ok"]
+    if failed_cells:
+        lines += ["", "Cells that raised (the cells after them still ran):"]
+        for cell in failed_cells:
+            where = f", line {cell.line}: {cell.source_line}" if cell.line else ""
+            lines.append(f"  {cell.name}: {cell.error_type}: {_one_line(cell.message)}{where}")
+            if cell.code:
+                lines.append(f"    [{cell.code}] {cell.hint}")
+    if report.notes:
+        lines += ["", "Notes:"] + [f"  {note}" for note in report.notes]
+    return lines
+
+
+def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str) -> list[str]:
+    """Per check and code: the first failing case in full; the others on one line."""
+    lines = []
+    for group in fold.grouped(exercise.diagnoses):
+        for diagnosis in group if verbose else group[:1]:
             lines.extend(_diagnosis_lines(diagnosis))
-        if folded:
-            cases = "; ".join(d.case or "another case" for d in folded[:SHOWN_FOLDED])
-            more = f" and {len(folded) - SHOWN_FOLDED} more" if len(folded) > SHOWN_FOLDED else ""
-            lines.append(f"        The same on {cases}{more} (--verbose shows each).")
+        if not verbose and len(group) > 1:
+            hint = f" ({fold_hint})" if fold_hint else ""
+            lines.append(f"        The same on {fold.same_on(group)}{hint}.")
     return lines
 
 
 def _diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
+    """A diagnosis about the whole exercise (no case, no details) takes one line."""
+    if not diagnosis.case and not diagnosis.details:
+        return [f"      [{diagnosis.code}] {diagnosis.message}"]
     where = f"{diagnosis.check}" + (f", case {diagnosis.case}" if diagnosis.case else "")
     lines = [f"      [{diagnosis.code}] {where}", f"        {diagnosis.message}"]
     for detail in diagnosis.details.splitlines()[:MAX_DETAIL_LINES]:

@@ -49,6 +49,7 @@ class SourceIndex:
         self.functions: dict[str, tuple[int, ast.FunctionDef]] = {}
         self.defined_in: dict[str, int] = {}
         self.aliases: dict[str, str] = {}
+        self.cells = {cell.index: cell for cell in cells}
         for cell in cells:
             try:
                 tree = pysource.parse(cell.code)
@@ -72,6 +73,13 @@ class SourceIndex:
                 self.functions[node.name] = (cell, node)
             for name in _bound_names(node):
                 self.defined_in[name] = cell
+
+    def cell_name(self, index: object) -> str:
+        """`code cell 4 (`def f(x):`)` for a cell number the child reported; "" for none."""
+        if not isinstance(index, int) or isinstance(index, bool):
+            return ""
+        cell = self.cells.get(index)
+        return cell.name if cell else f"cell {index}"
 
     def closure(self, name: str) -> list[tuple[int, ast.FunctionDef]]:
         """The function and every student function it calls, transitively."""

@@ -25,10 +25,18 @@ class Cell:
     code: str
     first_line: int = 1
     note: str = ""
+    label: str = ""
 
     @property
-    def label(self) -> str:
-        return f"cell {self.index}"
+    def name(self) -> str:
+        """How a person finds the cell: its number as they count, and its first line."""
+        heading = next((line.strip() for line in self.source.splitlines() if line.strip()), "")
+        heading = heading if len(heading) <= 60 else heading[:59] + "…"
+        return f"{self.title} (`{heading}`)" if heading else self.title
+
+    @property
+    def title(self) -> str:
+        return self.label or f"cell {self.index}"
 
 
 @dataclass(frozen=True)
@@ -76,14 +84,14 @@ def _notebook_cells(name: str, text: str) -> tuple[tuple[Cell, ...], str]:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SubmissionError(f"{name}: not a readable Jupyter notebook ({reason[:200]})") from None
     cells = []
-    for position, cell in enumerate(notebook.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
-            continue
+    code_cells = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
+    for number, cell in enumerate(code_cells, start=1):  # as people count: code cells only
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(source)
         code, note = neutralise(source)
-        cells.append(Cell(index=position, source=source, code=code, note=note))
+        cells.append(Cell(index=number, source=source, code=code, note=note,
+                          label=f"code cell {number}"))
     student = str(notebook.get("metadata", {}).get("grader", {}).get("student", ""))
     return tuple(cells), student
 

@@ -25,17 +25,27 @@ TOP_CODES = 5
 EXAMPLE_CHARS = 300
 
 
-def write_summary(reports: Sequence[Report], out: Path) -> Path:
-    """Write `out/summary.html` for these reports (one per student) and return its path."""
+def write_summary(reports: Sequence[Report], out: Path, not_graded: Sequence[str] = ()) -> Path:
+    """Write `out/summary.html` for these reports (one per student) and return its path;
+    `not_graded` says, one line each, what was found but not graded and why."""
     path = out / "summary.html"
-    path.write_text(render_summary(reports), encoding="utf-8")
+    path.write_text(render_summary(reports, not_graded), encoding="utf-8")
     return path
 
 
-def render_summary(reports: Sequence[Report]) -> str:
+def render_summary(reports: Sequence[Report], not_graded: Sequence[str] = ()) -> str:
     reports = sorted(reports, key=lambda r: r.student)
     body = _class_html(reports) if reports else "<p>No graded submissions yet.</p>"
-    return html_page("Class summary", body)
+    return html_page("Class summary", _not_graded_html(not_graded) + body)
+
+
+def _not_graded_html(not_graded: Sequence[str]) -> str:
+    """First on the page: these students have no grade until someone acts."""
+    if not not_graded:
+        return ""
+    items = "".join(f"<li>{escape(line)}</li>" for line in not_graded)
+    return (f"<h2>Not graded ({len(not_graded)})</h2><p>Not in the charts below, blank in "
+            f"grades.csv; problems.txt has the same list.</p><ul>{items}</ul>")
 
 
 def _class_html(reports: list[Report]) -> str:

@@ -182,6 +182,7 @@ def test_check_shows_the_diagnosis_and_hint_then_passed_once_fixed(executed):
     assert "grad-accumulation" in html and "call x.grad.zero_() between the two backward calls" in html
     assert "failed" in html and "0 / 2" in html and "expected" in html
     assert "✗ two_grads" in text and "grad-accumulation" in text
+    assert "The same on" in html and "The same on" in text and "--verbose" not in text  # no CLI flags
     html, text = _shown(notebook, "two-fixed-check")
     assert "passed" in html and "2 / 2" in html and "grad-accumulation" not in html
     assert "✓ two_grads" in text
@@ -232,6 +233,7 @@ def test_final_grading_runs_the_generated_notebook_with_the_checker_inert(execut
     assert exercise(report, "two_grads").status == "passed"  # the notebook's last definition
     assert exercise(report, "sin_plot").status == "passed"
     assert [c.error_type for c in report.cells if c.status != "ok"] == ["SyntaxError"]
+    assert not [note for note in report.notes if "IPython" in note]  # the template makes no noise
 
 
 def test_each_student_gets_their_own_inputs_and_references(tmp_path, capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import stat
 import subprocess
@@ -57,7 +58,8 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("checkout")
     shutil.copytree(REPO / "grader" / "export", root / "grader" / "export",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "grader" / "model.py", root / "grader" / "model.py")
+    for pure in ("model.py", "fold.py", "markdown.py"):  # what the exporters import, no torch
+        shutil.copy(REPO / "grader" / pure, root / "grader" / pure)
     (root / "grader" / "__init__.py").write_text(FAKE_INIT)
     (root / "grader" / "__main__.py").write_text(FAKE_MAIN)
     (root / "grader" / "__pycache__").mkdir()
@@ -134,10 +136,13 @@ def autograde(archive: Path, tmp_path: Path, files: dict[str, bytes], *, metadat
         (ag / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
         (ag / "submission" / name).write_bytes(data)
     (ag / "submission").mkdir(exist_ok=True)
-    bin_dir = tmp_path / "bin"  # python3 is this interpreter, wherever it lives
+    bin_dir = tmp_path / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    if not (bin_dir / "python3").exists():
-        (bin_dir / "python3").symlink_to(sys.executable)
+    # python3 is this interpreter with its environment: a script that execs it by its own path,
+    # since a symlink to a venv's python finds no pyvenv.cfg beside it and loses the venv.
+    python3 = bin_dir / "python3"
+    python3.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n', encoding="utf-8")
+    python3.chmod(0o755)
     full_env = {**os.environ, "GRADER_AUTOGRADER_ROOT": str(ag),
                 "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", **env}
     full_env.pop("PYTHONPATH", None)

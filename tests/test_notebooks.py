@@ -45,10 +45,10 @@ def test_a_cell_that_raises_is_recorded_and_later_cells_run(grader, tmp_path):
     ])
     report = grader.grade_file(path)
     failed = {c.index: c for c in report.cells if c.status != "ok"}
-    assert set(failed) == {3, 4}
-    assert failed[3].error_type == "NameError" and failed[3].line == 2
-    assert "print(y)" in failed[3].source_line
-    assert failed[4].error_type == "SystemExit"
+    assert set(failed) == {2, 3}  # code cells, as people count them: the Markdown cell is not
+    assert failed[2].error_type == "NameError" and failed[2].line == 2
+    assert "print(y)" in failed[2].source_line and failed[2].name == "code cell 2 (`# 试一试`)"
+    assert failed[3].error_type == "SystemExit"
     assert exercise(report, "detach_grad").status == "passed"
 
 

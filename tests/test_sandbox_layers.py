@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from grader.config import load_settings
+
 REPO = Path(__file__).resolve().parents[1]
 SLOT = 7  # in the uid block this test's server claims for itself
 ANSWER_SECONDS = 20.0
@@ -479,7 +481,9 @@ def test_child_cannot_reach_the_server_or_new_namespaces(server: Server, workdir
 
 
 def test_everyday_student_code_still_works(server: Server, workdir: str) -> None:
-    answer = server.run("everyday", workdir, [str(REPO)])
+    # What grading protects, not the whole checkout: a venv made in it (.venv) is on sys.path.
+    protected = load_settings(REPO / "config.yaml").protected_paths()
+    answer = server.run("everyday", workdir, protected)
     iso, result = answer["isolation"], answer["result"]
     if ROOT and LANDLOCK:
         assert iso["level"] == "strong" and iso["lazy_imports"]

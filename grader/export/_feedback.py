@@ -59,15 +59,6 @@ def split_hidden(diagnoses: Iterable[Diagnosis]) -> tuple[list[Diagnosis], list[
     return visible, hidden
 
 
-def grouped(diagnoses: Iterable[Diagnosis]) -> list[list[Diagnosis]]:
-    """Diagnoses saying the same thing (code, message, check) in several cases, together: the
-    same sentence once per case reads as that many problems."""
-    groups: dict[tuple[str, str, str], list[Diagnosis]] = {}
-    for d in diagnoses:
-        groups.setdefault((d.code, d.message, d.check), []).append(d)
-    return list(groups.values())
-
-
 def cases(group: list[Diagnosis]) -> str:
     """`case A` or `cases A; B` (case names hold commas: `x: float32[2, 3]`)."""
     names = [d.case for d in group if d.case]
@@ -80,6 +71,12 @@ def diagnosis_line(group: list[Diagnosis]) -> str:
     where = ", ".join(p for p in (cases(group), f"check {first.check}" if first.check else "")
                       if p)
     return f"[{first.code}] {first.message}" + (f" ({where})" if where else "")
+
+
+def first_details(groups: list[list[Diagnosis]]) -> list[str]:
+    """The details of each group's first case that has them: the text report's fold."""
+    firsts = [next((d for d in group if d.details), None) for group in groups]
+    return [f"[{d.code}] {d.case}\n{d.details}" for d in firsts if d is not None]
 
 
 def hidden_line(group: list[Diagnosis]) -> str:
@@ -111,7 +108,7 @@ def summary_lines(report: Report) -> list[str]:
     for cell in report.cells:
         if cell.error_type:
             at = f", line {cell.line}" if cell.line else ""
-            lines.append(f"Cell {cell.index}{at} raised {cell.error_type}: {cell.message}")
+            lines.append(f"{cell.name[:1].upper()}{cell.name[1:]}{at} raised {cell.error_type}: {cell.message}")
     return lines
 
 

@@ -15,8 +15,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader.export._feedback import (budgets, cap, dumps, exercise_name, grouped, points,
+from grader import fold, markdown
+from grader.export._feedback import (budgets, cap, dumps, exercise_name, points,
                                      split_hidden, summary_lines)
+from grader.fold import grouped
 from grader.model import Diagnosis, ExerciseResult, Report
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -44,7 +46,7 @@ def render(report: Report, *, hidden_visibility: str = "after_published",
         tests.append(_exercise_test(exercise, str(number), visible, hidden, hidden_visibility))
         if hidden:
             tests.append(_hidden_test(exercise, f"{number}.1", hidden, hidden_visibility))
-    summary = "\n\n".join(_escape(line) for line in summary_lines(report))
+    summary = "\n\n".join(markdown.inline(line) for line in summary_lines(report))
     texts = [summary] + [t["output"] for t in tests]
     caps = budgets([len(t) for t in texts], output_cap, total_cap)
     for test, limit in zip(tests, caps[1:]):
@@ -84,7 +86,7 @@ def _exercise_test(exercise: ExerciseResult, number: str, visible: list[Diagnosi
                    hidden: list[Diagnosis], hidden_visibility: str) -> dict[str, Any]:
     blocks = [f"**{points(exercise.score):g} / {points(exercise.max_score):g} points** "
               f"({exercise.status})"]
-    blocks += [f"- {_code(c.name or c.kind)}: {c.cases_passed} of {c.cases_total} cases passed"
+    blocks += [f"- {markdown.code(c.name or c.kind)}: {c.cases_passed} of {c.cases_total} cases passed"
                for c in exercise.checks if c.cases_total]
     blocks += [_diagnosis_markdown(group) for group in grouped(visible)]
     if hidden:
@@ -118,36 +120,23 @@ def _hidden_test(exercise: ExerciseResult, number: str, hidden: list[Diagnosis],
 
 
 def _diagnosis_markdown(group: list[Diagnosis]) -> str:
-    """The message is the engine's Markdown; details (tensors, tracebacks) go in verbatim fences,
-    one per case that has them."""
+    """The first case in full, its details (tensors, tracebacks) in a verbatim fence; the other
+    cases of the fold named on one line, as the text report does."""
     first = group[0]
-    names = [_code(d.case) for d in group if d.case]
-    where = [f"case{'s' if len(names) > 1 else ''} {', '.join(names)}"] if names else []
-    where += [f"check {_code(first.check)}"] if first.check else []
-    block = f"**{_code(first.code)}** {first.message}" + (f"  \n{' · '.join(where)}"
-                                                            if where else "")
-    with_details = [d for d in group if d.details]
-    for d in with_details:
-        label = f"\n\ncase {_code(d.case)}:" if len(with_details) > 1 and d.case else ""
-        fence = "`" * max(3, _longest_run(d.details, "`") + 1)
-        block += f"{label}\n\n{fence}text\n{d.details.rstrip()}\n{fence}"
+    where = [f"case {markdown.code(first.case)}"] if first.case else []
+    where += [f"check {markdown.code(first.check)}"] if first.check else []
+    block = f"**{markdown.code(first.code)}** {markdown.inline(first.message)}" + (
+        f"  \n{' · '.join(where)}" if where else "")
+    if first.details:
+        fence = "`" * max(3, _longest_run(first.details, "`") + 1)
+        block += f"\n\n{fence}text\n{first.details.rstrip()}\n{fence}"
+    if len(group) > 1:
+        block += f"\n\nThe same on {fold.same_on(group, markdown.code)}."
     return block
-
-
-def _code(text: str) -> str:
-    """Inline code that survives backticks in the text (CommonMark: a longer delimiter run)."""
-    ticks = "`" * (_longest_run(text, "`") + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def _longest_run(text: str, char: str) -> int:
     return max((len(run) for run in re.findall(f"{re.escape(char)}+", text)), default=0)
-
-
-def _escape(line: str) -> str:
-    """Summary lines quote file names and exception messages: `*` or `_` there is not emphasis."""
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", line)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,8 +14,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 
-from grader.export._feedback import (cap, diagnosis_line, grouped, hidden_line, number,
+from grader.export._feedback import (cap, diagnosis_line, first_details, hidden_line, number,
                                      split_hidden, summary_lines)
+from grader.fold import grouped
 from grader.model import ExerciseResult, Report
 
 MESSAGE_CAP = 500
@@ -55,7 +56,7 @@ def _testcase(suite: ET.Element, classname: str, exercise: ExerciseResult) -> No
     visible, hidden = split_hidden(exercise.diagnoses)
     lines = [diagnosis_line(g) for g in grouped(visible)] + [hidden_line(g)
                                                              for g in grouped(hidden)]
-    details = [f"[{d.code}] {d.case}\n{d.details}" for d in visible if d.details]
+    details = first_details(grouped(visible))
     first = lines[0] if lines else (f"{exercise.status}: {number(exercise.score)} / "
                                     f"{number(exercise.max_score)} points")
     kind = exercise.status if not (visible or hidden) else (visible or hidden)[0].code

@@ -15,8 +15,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, grouped,
+from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, first_details,
                                      hidden_line, points, split_hidden, summary_lines)
+from grader.fold import grouped
 from grader.model import ExerciseResult, Report
 
 SIZE_LIMIT = 1_000_000
@@ -56,7 +57,7 @@ def _test(exercise: ExerciseResult, limit: int) -> dict[str, Any]:
     visible, hidden = split_hidden(exercise.diagnoses)
     lines = [diagnosis_line(g) for g in grouped(visible)] + [hidden_line(g)
                                                              for g in grouped(hidden)]
-    details = "\n\n".join(f"[{d.code}] {d.case}\n{d.details}" for d in visible if d.details)
+    details = "\n\n".join(first_details(grouped(visible)))
     return {
         "name": exercise_name(exercise),
         "points": points(exercise.score),
