@@ -197,7 +197,7 @@ def test_typographic_quotes_name_the_character_and_its_ascii():
     result = graded(exercise(check("value")), None, square, source)
     diagnosis = only(result)
     assert (result.status, diagnosis.code) == ("error", "typographic-characters")
-    assert diagnosis.message.startswith("cell 1 contains a curly opening quote “ at line 2: "
+    assert diagnosis.message.startswith("cell 1 (`def f(x):`) contains a curly opening quote “ at line 2: "
                                         "`print(“hi”)`.")
     assert diagnosis.message.endswith("so type `\"` instead.")
 
@@ -207,7 +207,7 @@ def test_a_forbidden_call_blocks_the_whole_exercise():
     result = graded(exercise(check("value"), check("grad", index=1, wrt=["x"]), forbid=("numpy",)),
                     square, square, source)
     assert result.score == 0 and [c.cases_passed for c in result.checks] == [0, 0]
-    assert only(result).message == ("This exercise rules out numpy at cell 1, line 3. "
+    assert only(result).message == ("This exercise rules out numpy in cell 1 (`import numpy as np`), line 3. "
                                     "Compute it another way, as the exercise asks.")
 
 

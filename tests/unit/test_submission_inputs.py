@@ -21,13 +21,14 @@ def notebook_bytes(*cells: str | tuple[str, str], **metadata) -> bytes:
     return nbformat.writes(notebook).encode()
 
 
-def test_a_notebook_keeps_code_cells_with_their_notebook_positions_and_the_student():
+def test_a_notebook_numbers_code_cells_as_people_count_them_and_keeps_the_student():
     data = notebook_bytes(("markdown", "# HW"), "import torch", "%matplotlib inline\nx = 1",
                           grader={"student": "alice"})
     submission = parse_submission("hw.ipynb", data)
     assert (submission.kind, submission.student) == ("ipynb", "alice")
-    assert [(c.index, c.code) for c in submission.cells] == [(2, "import torch"), (3, "pass\nx = 1")]
-    assert submission.cells[1].note == "IPython syntax ignored: %matplotlib inline"
+    assert [(c.index, c.code) for c in submission.cells] == [(1, "import torch"), (2, "pass\nx = 1")]
+    assert [c.title for c in submission.cells] == ["code cell 1", "code cell 2"]
+    assert submission.cells[1].note == ""  # %matplotlib only changes the display: dropped quietly
 
 
 def test_a_script_is_split_on_cell_markers_and_keeps_line_numbers():
