@@ -7,6 +7,11 @@ costs a fork (milliseconds) instead of a fresh interpreter and `import torch` (s
 Protocol over a Unix socket: the parent sends {"run": id, "slot": n} with three fds attached
 (job pipe to read, result pipe to write, output pipe to write); the server answers
 {"id": id, "pid": pid} and later {"exit": pid, "code": exit code or -signal}.
+
+A server can die (SIGKILL, the OOM killer, a kill aimed at a Dask worker, whose command line it
+shares). The handle then reaps it, tells every child's waiter, counts a new `generation`, and
+starts a replacement on the next `spawn`: a fresh interpreter (`python -m grader.forkserver`),
+never a fork of this process, which by then holds the solutions and the references.
 """
 from __future__ import annotations
 
@@ -17,9 +22,11 @@ import select
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from typing import Any, Callable
 
 from grader import sandbox
@@ -34,63 +41,86 @@ class ForkServer:
     """The parent's handle on the server process; `spawn` and `kill` are thread-safe."""
 
     def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto"):
-        self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            self._sock.close()
-            code = 0
-            try:
-                _serve(server_sock, limits, protected, isolation)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        server_sock.close()
-        self.pid = pid
+        self._settings = (limits, protected, isolation)
         self._lock = threading.Lock()
         self._next_id = 0
         self._spawned: dict[int, threading.Event] = {}
         self._pids: dict[int, int] = {}
         self._exits: dict[int, int] = {}
         self._exit_waiters: dict[int, Callable[[int], None]] = {}
-        self._reader = threading.Thread(target=self._read, name="forkserver-reader", daemon=True)
-        self._reader.start()
         self.capabilities: dict[str, Any] = {}
+        self.generation = 0
+        self._closed = False
+        self._start(_fork_server)
+
+    def _start(self, launch: Callable[[socket.socket, tuple], int]) -> None:
+        self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.pid = launch(server_sock, self._settings, self._sock)
+        finally:
+            server_sock.close()
+        self._alive = True
+        self._reader = threading.Thread(target=self._read, args=(self._sock,),
+                                        name="forkserver-reader", daemon=True)
+        self._reader.start()
+
+    def lost_since(self, generation: int) -> bool:
+        """True when the server that was current at `generation` has died since."""
+        with self._lock:
+            return self.generation != generation or not self._alive
 
     def spawn(self, slot: int, job_fd: int, result_fd: int, output_fd: int,
               on_exit: Callable[[int], None]) -> int:
-        """Start a child for one job; `on_exit(code)` is called from the reader thread."""
-        with self._lock:
-            self._next_id += 1
-            request = self._next_id
-            event = self._spawned[request] = threading.Event()
-            socket.send_fds(self._sock, [json.dumps({"run": request, "slot": slot}).encode()],
-                            [job_fd, result_fd, output_fd])
-        if not event.wait(30):
-            raise RuntimeError("the fork server did not answer")
-        pid = self._pids.pop(request)
-        with self._lock:
-            if pid in self._exits:
-                on_exit(self._exits.pop(pid))
-            else:
-                self._exit_waiters[pid] = on_exit
-        return pid
+        """Start a child for one job; `on_exit(code)` is called from the reader thread.
 
-    def _read(self) -> None:
+        A dead server is replaced first; one that dies while asked is replaced and asked again.
+        """
+        for _ in range(3):
+            with self._lock:
+                if not self._alive and not self._closed:
+                    self._start(_exec_server)
+                self._next_id += 1
+                request = self._next_id
+                event = self._spawned[request] = threading.Event()
+                try:
+                    socket.send_fds(self._sock, [json.dumps({"run": request, "slot": slot}).encode()],
+                                    [job_fd, result_fd, output_fd])
+                except OSError:  # the server died just now: its reader will say so
+                    self._spawned.pop(request, None)
+                    self._await_death()
+                    continue
+            if not event.wait(30):
+                raise RuntimeError("the fork server did not answer")
+            pid = self._pids.pop(request, None)
+            if pid is None:  # it died before answering
+                continue
+            with self._lock:
+                if pid in self._exits:
+                    on_exit(self._exits.pop(pid))
+                elif not self._alive:
+                    on_exit(-signal.SIGKILL)
+                else:
+                    self._exit_waiters[pid] = on_exit
+            return pid
+        raise RuntimeError("the fork server died three times in a row")
+
+    def _await_death(self) -> None:
+        """Called with the lock held; the reader needs the lock to record the death."""
+        reader = self._reader
+        self._lock.release()
+        try:
+            reader.join(timeout=5)
+        finally:
+            self._lock.acquire()
+
+    def _read(self, sock: socket.socket) -> None:
         while True:
             try:
-                data = self._sock.recv(65536)
+                data = sock.recv(65536)
             except OSError:
                 data = b""
             if not data:
-                with self._lock:
-                    for pid, waiter in self._exit_waiters.items():
-                        waiter(-signal.SIGKILL)
-                    self._exit_waiters.clear()
-                    for event in self._spawned.values():
-                        event.set()
+                self._server_died()
                 return
             message = json.loads(data)
             if "pid" in message:
@@ -106,6 +136,19 @@ class ForkServer:
             elif "capabilities" in message:
                 self.capabilities = message["capabilities"]
 
+    def _server_died(self) -> None:
+        """Reap the server (no zombie), end every wait on it, and let `spawn` replace it."""
+        with self._lock:
+            self._alive = False
+            self.generation += 1
+            _reap_server(self.pid)
+            for waiter in self._exit_waiters.values():
+                waiter(-signal.SIGKILL)
+            self._exit_waiters.clear()
+            for event in self._spawned.values():
+                event.set()
+            self._spawned.clear()
+
     @staticmethod
     def kill(pid: int) -> None:
         """Kill a child's whole process group (it called setsid, so the group id is its pid)."""
@@ -115,15 +158,58 @@ class ForkServer:
             pass
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
         try:
             self._sock.close()
         except OSError:
             pass
         try:
             os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
+        except ProcessLookupError:
             pass
+        _reap_server(self.pid)
+
+
+def _reap_server(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already
+        pass
+
+
+def _fork_server(server_sock: socket.socket, settings: tuple, parent_sock: socket.socket) -> int:
+    """The first server: a fork, which shares the torch this process has just imported."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        parent_sock.close()
+        code = 0
+        try:
+            _serve(server_sock, *settings)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _exec_server(server_sock: socket.socket, settings: tuple, parent_sock: socket.socket) -> int:
+    """A replacement server: a fresh interpreter, which has seen no solution (about 2 s)."""
+    limits, protected, isolation = settings
+    source = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))}
+    arguments = json.dumps({"fd": server_sock.fileno(), "limits": limits.to_dict(),
+                            "protected": protected, "isolation": isolation})
+    return subprocess.Popen([sys.executable, "-m", "grader.forkserver", arguments], env=env,
+                            pass_fds=[server_sock.fileno()], stdin=subprocess.DEVNULL).pid
+
+
+def _serve_exec(arguments: str) -> None:
+    options = json.loads(arguments)
+    sock = socket.socket(fileno=options["fd"])
+    _serve(sock, Limits.from_mapping(options["limits"]), options["protected"], options["isolation"])
 
 
 def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation: str) -> None:
@@ -258,3 +344,7 @@ def _child(slot: int, workdir: str, fds: list[int], limits: Limits, protected: l
             except BaseException:
                 pass
         os._exit(code)
+
+
+if __name__ == "__main__":
+    _serve_exec(sys.argv[1])
