@@ -37,6 +37,9 @@ _PRELOAD = ("json", "math", "random", "re", "collections", "itertools", "functoo
             "matplotlib.pyplot", "grader.harness")
 
 
+START_SECONDS = 120.0  # a fresh interpreter imports torch: seconds, more on a loaded machine
+
+
 class ForkServer:
     """The parent's handle on the server process; `spawn` and `kill` are thread-safe."""
 
@@ -60,9 +63,20 @@ class ForkServer:
         finally:
             server_sock.close()
         self._alive = True
+        self._ready = threading.Event()
         self._reader = threading.Thread(target=self._read, args=(self._sock,),
                                         name="forkserver-reader", daemon=True)
         self._reader.start()
+
+    def wait_ready(self, seconds: float = START_SECONDS) -> None:
+        """Start a replacement for a dead server and wait until it has warmed up: a
+        submission's time limit must not pay for the server's start-up."""
+        with self._lock:
+            if not self._alive and not self._closed:
+                self._start(_exec_server)
+            ready = self._ready
+        if not ready.wait(seconds):
+            raise RuntimeError(f"the fork server did not start within {seconds:g} s")
 
     def lost_since(self, generation: int) -> bool:
         """True when the server that was current at `generation` has died since."""
@@ -135,6 +149,7 @@ class ForkServer:
                     waiter(message["code"])
             elif "capabilities" in message:
                 self.capabilities = message["capabilities"]
+                self._ready.set()
 
     def _server_died(self) -> None:
         """Reap the server (no zombie), end every wait on it, and let `spawn` replace it."""
@@ -148,6 +163,7 @@ class ForkServer:
             for event in self._spawned.values():
                 event.set()
             self._spawned.clear()
+            self._ready.set()  # whoever waits for it to start learns it is gone
 
     @staticmethod
     def kill(pid: int) -> None:

@@ -86,6 +86,7 @@ class Runner:
         return self._run_once(job)
 
     def _run_once(self, job: dict[str, Any]) -> RunResult:
+        self.server.wait_ready()
         result = RunResult()
         output = OutputBuffer(self.limits.output_kb * 1024)
         pending = list(job["probes"])
@@ -156,6 +157,8 @@ class Runner:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
         try:
+            if self.server.lost_since(generation):  # spawned on a replacement: time went on its start
+                raise _ServerLost
             outcome = _Reader(result, output, self.limits, deadline).follow(pid, result_r, output_r,
                                                                            wake_r, exit_code)
             if not outcome.finished and self.server.lost_since(generation):
