@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import compare, devices, diagnose
+from grader import devices, diagnose
 from grader.checks import Evidence
 from grader.config import Settings, find_config, load_settings
 from grader.grade import grade_exercise

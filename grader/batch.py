@@ -19,7 +19,7 @@ import json
 import os
 import shlex
 import sys
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -30,9 +30,11 @@ from grader.cluster import ClusterError, cluster_spec, open_cluster
 from grader.discover import Discovery, Submission, discover
 from grader.feedback import points, to_html, to_markdown
 from grader.gradebook import Gradebook
+from grader.limits import Limits
 from grader.model import Report
 from grader.plaintext import to_plain
 from grader.summary import write_summary
+from grader.watchdog import ClusterLost, Patience, Watchdog
 
 GradeFn = Callable[[str, bytes, str], Report]
 
@@ -51,6 +53,7 @@ class BatchResult:
     reused: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
+    stopped: str = ""  # why the batch stopped early (the cluster is gone), or ""
 
 
 def could_not_grade(report: Report) -> str:
@@ -68,11 +71,11 @@ def could_not_grade(report: Report) -> str:
 
 def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn, pack_hash: str,
               exercise_ids: Sequence[str] = (), progress: bool = True,
-              executor: Executor | None = None) -> BatchResult:
+              executor: Executor | None = None, patience: Patience | None = None) -> BatchResult:
     """Grade what `root` holds into `out`; `exercise_ids` fixes the CSV's column order.
 
     `grade` runs on `executor` (default: `jobs` local threads), which grades `jobs` at once;
-    run_batch shuts it down when it is done.
+    run_batch shuts it down when it is done. `patience` bounds every wait (grader.watchdog).
     """
     out.mkdir(parents=True, exist_ok=True)
     discovery = discover(root)
@@ -93,7 +96,9 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
             print(f"{len(result.reused)} already in the gradebook, not graded again "
                   "(--regrade grades them again)", file=sys.stderr)
         pool = executor or ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
-        result.interrupted = _grade_all(todo, gradebook, grade, pack_hash, pool, jobs, progress, result)
+        watchdog = Watchdog(patience or Patience.for_limits(Limits()))
+        result.interrupted = _grade_all(todo, gradebook, grade, pack_hash, pool, jobs, progress, result,
+                                        watchdog)
     _write_problems(result)
     if not result.interrupted:
         _write_outputs(result, exercise_ids)
@@ -101,7 +106,8 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
 
 
 def _grade_all(todo: list[Submission], gradebook: Gradebook, grade: GradeFn, pack_hash: str,
-               executor: Executor, jobs: int, progress: bool, result: BatchResult) -> bool:
+               executor: Executor, jobs: int, progress: bool, result: BatchResult,
+               watchdog: Watchdog) -> bool:
     """Grade `todo` on `executor`, recording each as it finishes; True when interrupted.
 
     At most 2 x `jobs` submissions are read and in flight at once: tens of thousands never sit
@@ -114,25 +120,59 @@ def _grade_all(todo: list[Submission], gradebook: Gradebook, grade: GradeFn, pac
     try:
         while True:
             while len(running) < 2 * jobs and (sub := next(queue, None)) is not None:
-                future, digest = _submit(executor, grade, sub)
-                running[future] = (sub, digest)
+                _send(executor, grade, sub, watchdog, running)
             if not running:
                 return False
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, news = watchdog.wait(running)
+            for line in news:
+                tqdm.write(line, file=sys.stderr)
             for future in done:
                 _collect(*running.pop(future), future, pack_hash, gradebook, result)
                 bar.update()
+            for future in watchdog.overdue(running):
+                sub, _ = running.pop(future)
+                future.cancel()
+                bar.update(_retry_or_give_up(sub, executor, grade, watchdog, running, result))
+    except ClusterLost as lost:
+        result.stopped = str(lost)
+        return _stop(executor, running, pack_hash, gradebook, result)
     except KeyboardInterrupt:
-        # Queued submissions are dropped and those already finished are still recorded; running
-        # ones finish unrecorded (locally in their threads), and the next run grades them again.
-        executor.shutdown(wait=False, cancel_futures=True)
-        for future, (sub, digest) in running.items():
-            if future.done() and not future.cancelled():
-                _collect(sub, digest, future, pack_hash, gradebook, result)
-        return True
+        return _stop(executor, running, pack_hash, gradebook, result)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         bar.close()
+
+
+def _stop(executor: Executor, running: dict[Future[Report], tuple[Submission, str]], pack_hash: str,
+          gradebook: Gradebook, result: BatchResult) -> bool:
+    """Queued submissions are dropped and those already finished are still recorded; running
+    ones finish unrecorded (locally in their threads), and the next run grades them again."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    for future, (sub, digest) in running.items():
+        if future.done() and not future.cancelled():
+            _collect(sub, digest, future, pack_hash, gradebook, result)
+    return True
+
+
+def _send(executor: Executor, grade: GradeFn, sub: Submission, watchdog: Watchdog,
+          running: dict[Future[Report], tuple[Submission, str]]) -> None:
+    future, digest = _submit(executor, grade, sub)
+    running[future] = (sub, digest)
+    watchdog.sent(future, sub.student)
+
+
+def _retry_or_give_up(sub: Submission, executor: Executor, grade: GradeFn, watchdog: Watchdog,
+                      running: dict[Future[Report], tuple[Submission, str]], result: BatchResult) -> int:
+    """Send an overdue submission again, or report it as not graded; 1 when it is done with."""
+    reason = watchdog.give_up(sub.student)
+    if reason:
+        result.failures[sub.student] = reason
+        tqdm.write(f"could not grade {sub.path}: {reason}", file=sys.stderr)
+        return 1
+    tqdm.write(f"{sub.path}: no answer within {watchdog.patience.seconds:g} s; sent again",
+               file=sys.stderr)
+    _send(executor, grade, sub, watchdog, running)
+    return 0
 
 
 def _submit(executor: Executor, grade: GradeFn, sub: Submission) -> tuple[Future[Report], str]:
@@ -329,7 +369,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any]) -> int:
-    """0: all graded; 1: graded, with problems (see problems.txt); 2: usage; 130: interrupted."""
+    """0: all graded; 1: graded, with problems (see problems.txt); 2: usage; 3: the cluster is
+    gone (what was graded is kept); 130: interrupted."""
     root: Path = args.submissions
     out: Path = args.out or _default_out(root)
     if not root.exists():
@@ -349,11 +390,15 @@ def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any
     try:
         result = run_batch(root, out, jobs=jobs, regrade=args.regrade, grade=grader.grade_bytes,
                            pack_hash=grader.pack_hash, exercise_ids=grader.exercise_ids,
-                           executor=executor)
+                           executor=executor, patience=_patience(grader))
     except KeyboardInterrupt:
         result = None
     finally:
         grader.close()
+    if result is not None and result.stopped:
+        print(f"\nStopped: {result.stopped}. Every submission graded so far is saved in "
+              f"{out / 'gradebook.sqlite'}; run `{resume}` to grade the rest.", file=sys.stderr)
+        return 3
     if result is None or result.interrupted:
         print(f"\nInterrupted. Every submission graded so far is saved in {out / 'gradebook.sqlite'}; "
               f"run `{resume}` to grade the rest and write grades.csv.", file=sys.stderr)
@@ -364,6 +409,12 @@ def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any
         print(f"Why each was not graded: {out / 'problems.txt'} (and summary.html).")
         return 1
     return 0
+
+
+def _patience(grader: Any) -> Patience:
+    """A cluster brings its own (worker start-up, health); a local Grader has its limits."""
+    settings = getattr(grader, "settings", None)
+    return getattr(grader, "patience", None) or Patience.for_limits(settings.limits if settings else Limits())
 
 
 def _positive_int(text: str) -> int:

@@ -8,6 +8,10 @@ costs a fork (milliseconds) instead of a fresh interpreter and `import torch` (s
 Protocol over a Unix socket: the parent sends {"run": id, "slot": n} with three fds attached
 (job pipe to read, result pipe to write, output pipe to write); the server answers
 {"id": id, "pid": pid} and later {"exit": pid, "code": exit code or -signal}.
+
+A server can die (SIGKILL, the OOM killer, a kill aimed at a Dask worker, whose command line it
+shares). The handle then reaps it, tells every child's waiter, counts a new `generation`, and
+starts a replacement, started the same way, on the next `spawn`.
 """
 from __future__ import annotations
 
@@ -25,75 +29,115 @@ import threading
 from typing import Any, Callable
 
 from grader import sandbox
-from grader.sandbox import environment
 from grader.limits import Limits
+from grader.sandbox import environment
 
-# A fresh interpreter imports torch and warms up before its first fork: seconds when idle,
-# much more on a loaded machine, so the first request waits for that, not the usual answer time.
-STARTUP_SECONDS = 180
 _PRELOAD = ("json", "math", "random", "re", "collections", "itertools", "functools", "typing",
             "dataclasses", "fractions", "statistics", "encodings.idna", "numpy", "numpy.random",
             "matplotlib.pyplot", "grader.harness")
+
+
+# A fresh interpreter imports torch and warms up before its first fork: seconds when idle,
+# much more on a loaded machine, so a request waits for that, not the usual answer time.
+START_SECONDS = 180.0
 
 
 class ForkServer:
     """The parent's handle on the server process; `spawn` and `kill` are thread-safe."""
 
     def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto"):
-        self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        settings = {"path": sys.path, "limits": limits.to_dict(), "protected": protected,
-                    "isolation": isolation, "fd": server_sock.fileno()}
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _BOOT, json.dumps(settings)], env=environment.for_server(),
-            pass_fds=(server_sock.fileno(),), stdin=subprocess.DEVNULL)
-        server_sock.close()
-        self.pid = self._process.pid
+        self._settings = (limits, protected, isolation)
         self._lock = threading.Lock()
         self._next_id = 0
         self._spawned: dict[int, threading.Event] = {}
         self._pids: dict[int, int] = {}
         self._exits: dict[int, int] = {}
         self._exit_waiters: dict[int, Callable[[int], None]] = {}
-        self._ready = threading.Event()
-        self._reader = threading.Thread(target=self._read, name="forkserver-reader", daemon=True)
-        self._reader.start()
         self.capabilities: dict[str, Any] = {}
+        self.generation = 0
+        self._closed = False
+        self._start()
+
+    def _start(self) -> None:
+        self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.pid = _exec_server(server_sock, self._settings)
+        finally:
+            server_sock.close()
+        self._alive = True
+        self._ready = threading.Event()
+        self._reader = threading.Thread(target=self._read, args=(self._sock,),
+                                        name="forkserver-reader", daemon=True)
+        self._reader.start()
+
+    def wait_ready(self, seconds: float = START_SECONDS) -> None:
+        """Start a replacement for a dead server and wait until it has warmed up: a
+        submission's time limit must not pay for the server's start-up."""
+        with self._lock:
+            if not self._alive and not self._closed:
+                self._start()
+            ready = self._ready
+        if not ready.wait(seconds):
+            raise RuntimeError(f"the fork server did not start within {seconds:g} s")
+
+    def lost_since(self, generation: int) -> bool:
+        """True when the server that was current at `generation` has died since."""
+        with self._lock:
+            return self.generation != generation or not self._alive
 
     def spawn(self, slot: int, job_fd: int, result_fd: int, output_fd: int,
               on_exit: Callable[[int], None]) -> int:
-        """Start a child for one job; `on_exit(code)` is called from the reader thread."""
-        if not self._ready.wait(STARTUP_SECONDS):
-            raise RuntimeError("the fork server did not start")
-        with self._lock:
-            self._next_id += 1
-            request = self._next_id
-            event = self._spawned[request] = threading.Event()
-            socket.send_fds(self._sock, [json.dumps({"run": request, "slot": slot}).encode()],
-                            [job_fd, result_fd, output_fd])
-        if not event.wait(30):
-            raise RuntimeError("the fork server did not answer")
-        pid = self._pids.pop(request)
-        with self._lock:
-            if pid in self._exits:
-                on_exit(self._exits.pop(pid))
-            else:
-                self._exit_waiters[pid] = on_exit
-        return pid
+        """Start a child for one job; `on_exit(code)` is called from the reader thread.
 
-    def _read(self) -> None:
+        A dead server is replaced first; one that dies while asked is replaced and asked again.
+        """
+        for _ in range(3):
+            self.wait_ready()
+            with self._lock:
+                if not self._alive:  # it died while starting: the next round replaces it
+                    continue
+                self._next_id += 1
+                request = self._next_id
+                event = self._spawned[request] = threading.Event()
+                try:
+                    socket.send_fds(self._sock, [json.dumps({"run": request, "slot": slot}).encode()],
+                                    [job_fd, result_fd, output_fd])
+                except OSError:  # the server died just now: its reader will say so
+                    self._spawned.pop(request, None)
+                    self._await_death()
+                    continue
+            if not event.wait(30):
+                raise RuntimeError("the fork server did not answer")
+            pid = self._pids.pop(request, None)
+            if pid is None:  # it died before answering
+                continue
+            with self._lock:
+                if pid in self._exits:
+                    on_exit(self._exits.pop(pid))
+                elif not self._alive:
+                    on_exit(-signal.SIGKILL)
+                else:
+                    self._exit_waiters[pid] = on_exit
+            return pid
+        raise RuntimeError("the fork server died three times in a row")
+
+    def _await_death(self) -> None:
+        """Called with the lock held; the reader needs the lock to record the death."""
+        reader = self._reader
+        self._lock.release()
+        try:
+            reader.join(timeout=5)
+        finally:
+            self._lock.acquire()
+
+    def _read(self, sock: socket.socket) -> None:
         while True:
             try:
-                data = self._sock.recv(65536)
+                data = sock.recv(65536)
             except OSError:
                 data = b""
             if not data:
-                with self._lock:
-                    for pid, waiter in self._exit_waiters.items():
-                        waiter(-signal.SIGKILL)
-                    self._exit_waiters.clear()
-                    for event in self._spawned.values():
-                        event.set()
-                self._ready.set()
+                self._server_died()
                 return
             message = json.loads(data)
             if "pid" in message:
@@ -110,6 +154,20 @@ class ForkServer:
                 self.capabilities = message["capabilities"]
                 self._ready.set()
 
+    def _server_died(self) -> None:
+        """Reap the server (no zombie), end every wait on it, and let `spawn` replace it."""
+        with self._lock:
+            self._alive = False
+            self.generation += 1
+            _reap_server(self.pid)
+            for waiter in self._exit_waiters.values():
+                waiter(-signal.SIGKILL)
+            self._exit_waiters.clear()
+            for event in self._spawned.values():
+                event.set()
+            self._spawned.clear()
+            self._ready.set()  # whoever waits for it to start learns it is gone
+
     @staticmethod
     def kill(pid: int) -> None:
         """Kill a child's whole process group (it called setsid, so the group id is its pid)."""
@@ -119,16 +177,35 @@ class ForkServer:
             pass
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
         try:
             self._sock.close()
         except OSError:
             pass
-        self._process.terminate()
         try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+            os.kill(self.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        _reap_server(self.pid)
+
+
+def _reap_server(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already
+        pass
+
+
+def _exec_server(server_sock: socket.socket, settings: tuple) -> int:
+    """A fresh interpreter with the allow-listed environment: it has seen no solution and no
+    secret of the grader's (an exec'd process's /proc/PID/environ is what it was given)."""
+    limits, protected, isolation = settings
+    arguments = {"path": sys.path, "limits": limits.to_dict(), "protected": protected,
+                 "isolation": isolation, "fd": server_sock.fileno()}
+    return subprocess.Popen([sys.executable, "-c", _BOOT, json.dumps(arguments)],
+                            env=environment.for_server(), pass_fds=(server_sock.fileno(),),
+                            stdin=subprocess.DEVNULL).pid
 
 
 _BOOT = ("import json, sys\nsettings = json.loads(sys.argv[1])\nsys.path[:] = settings['path']\n"
@@ -136,7 +213,7 @@ _BOOT = ("import json, sys\nsettings = json.loads(sys.argv[1])\nsys.path[:] = se
 
 
 def main(settings: dict[str, Any]) -> None:
-    """The server process's entry point, exec'd with the allow-listed environment."""
+    """The server process's entry point."""
     sock = socket.socket(fileno=settings["fd"])
     try:
         _serve(sock, Limits.from_mapping(settings["limits"]), settings["protected"],

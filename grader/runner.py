@@ -23,6 +23,7 @@ from grader.limits import Limits
 
 GRACE_SECONDS = 2.0
 MAX_RESTARTS = 6
+MAX_SERVER_LOSSES = 2
 MAX_RESULT_BYTES = 64_000_000
 
 
@@ -75,7 +76,20 @@ class Runner:
         self._slot_lock = threading.Condition()
 
     def run(self, job: dict[str, Any]) -> RunResult:
-        """Run all of a job's cells and probes, restarting after a crash or a hang."""
+        """Run all of a job's cells and probes, restarting after a crash or a hang.
+
+        A fork server that dies under a job is the grader's loss, not the student's: the job
+        runs again from the start on its replacement, so the grade is the one a clean run gives.
+        """
+        for _ in range(MAX_SERVER_LOSSES):
+            try:
+                return self._run_once(job)
+            except _ServerLost:
+                continue
+        return self._run_once(job)
+
+    def _run_once(self, job: dict[str, Any]) -> RunResult:
+        self.server.wait_ready()
         result = RunResult()
         output = OutputBuffer(self.limits.output_kb * 1024)
         pending = list(job["probes"])
@@ -138,6 +152,7 @@ class Runner:
                 pass
 
         payload = json.dumps(job).encode()
+        generation = self.server.generation
         writer = threading.Thread(target=_write_all, args=(job_w, payload), daemon=True)
         writer.start()
         try:
@@ -146,8 +161,13 @@ class Runner:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
         try:
+            if self.server.lost_since(generation):  # spawned on a replacement: time went on its start
+                raise _ServerLost
             reader = _Reader(result, output, self.limits, deadline, ProbeClock(job["probes"], budget))
-            return reader.follow(pid, result_r, output_r, wake_r, exit_code)
+            outcome = reader.follow(pid, result_r, output_r, wake_r, exit_code)
+            if not outcome.finished and self.server.lost_since(generation):
+                raise _ServerLost
+            return outcome
         finally:
             ForkServer.kill(pid)
             writer.join(timeout=1)
@@ -167,6 +187,10 @@ def _write_all(fd: int, data: bytes) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class _ServerLost(Exception):
+    """The fork server died while a child of this job ran."""
 
 
 @dataclass

@@ -19,6 +19,7 @@ import dask
 from distributed import Client, LocalCluster
 
 from grader.cluster import ClusterError
+from grader.cluster.health import ClusterHealth
 from grader.cluster.packfiles import pack_files
 from grader.cluster.worker import (NOT_YET, OPENING, GraderOnWorker, PackOnNanny, RemoteGrade,
                                    graded_record, why_no_grader)
@@ -26,12 +27,16 @@ from grader.config import find_config, load_settings
 from grader.errors import SubmissionError
 from grader.model import Report, report_from_dict
 from grader.pack import load_pack
+from grader.watchdog import Patience
 
 # A task that raised (a worker without a Grader, a fork server that did not answer) runs again,
 # on another worker when there is one; a worker's death is Dask's to retry (allowed-failures).
 RETRIES = 2
 CONNECT_SECONDS = 20
 WORKER_WAIT_SECONDS = 120
+# A worker's start-up: a new process, torch, its fork server, the pack's references. It bounds
+# waiting for the rest of local:N once one has joined, and is part of every submission's bound.
+WORKER_START_SECONDS = 60
 
 
 @dataclass
@@ -44,6 +49,7 @@ class ClusterGrader:
     executor: Executor
     jobs: int
     close: Callable[[], None]
+    patience: Patience
 
 
 class ReportExecutor(Executor):
@@ -91,7 +97,7 @@ def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> Cl
         wanted = _local_workers(spec)
         if cluster is not None:
             cluster.scale(wanted)  # started only now: no restart, the plugins are already there
-        client.wait_for_workers(max(1, wanted), timeout=WORKER_WAIT_SECONDS)
+        _wait_for_workers(client, wanted)
         _check_graders(client, pack.hash)
         threads = client.nthreads()
     except TimeoutError:
@@ -104,20 +110,43 @@ def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> Cl
     print(f"grading on Dask at {client.scheduler.address}: {len(threads)} workers, "
           f"{sum(threads.values())} threads", file=sys.stderr)
     executor = ReportExecutor(client.get_executor(pure=False, retries=RETRIES))
+    patience = Patience.for_limits(settings.limits, WORKER_START_SECONDS,
+                                   health=ClusterHealth(client, WORKER_START_SECONDS))
     return ClusterGrader(RemoteGrade(pack.hash), pack.hash, [e.id for e in pack.exercises],
-                         executor, sum(threads.values()), partial(_close, client, cluster, pack.hash))
+                         executor, sum(threads.values()), partial(_close, client, cluster, pack.hash),
+                         patience)
+
+
+def _wait_for_workers(client: Client, wanted: int) -> None:
+    """One worker within WORKER_WAIT_SECONDS, then the rest of local:N within a start-up: a
+    worker that does not start is reported, and the batch grades on the others."""
+    client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
+    if wanted <= 1:
+        return
+    try:
+        client.wait_for_workers(wanted, timeout=WORKER_START_SECONDS)
+    except TimeoutError:
+        print(f"only {len(client.nthreads())} of {wanted} Dask workers started within "
+              f"{WORKER_START_SECONDS} s; grading on those", file=sys.stderr)
 
 
 def _check_graders(client: Client, pack_hash: str) -> None:
-    """Wait until every worker has opened its Grader; say which cannot, and why."""
+    """Wait until every worker has opened its Grader; say which cannot, and why. Past the
+    start-up bound, workers still opening are reported and the others grade."""
     deadline = time.monotonic() + WORKER_WAIT_SECONDS
     while True:
-        missing = {w: why for w, why in client.run(why_no_grader, pack_hash).items() if why}
+        # A worker that died meanwhile answers with an error: its nanny is starting another.
+        answers = client.run(why_no_grader, pack_hash, on_error="return")
+        missing = {w: why if isinstance(why, str) else OPENING for w, why in answers.items() if why}
         final = {w: why for w, why in missing.items() if why not in (OPENING, NOT_YET)}
-        if final or (missing and time.monotonic() > deadline):
+        late = missing and time.monotonic() > deadline
+        if final or (late and len(missing) == len(answers)):
             raise ClusterError("; ".join(f"no Grader on {w}: {why}"
                                          for w, why in (final or missing).items()))
-        if not missing:
+        if late:
+            print("; ".join(f"no Grader on {w} yet: {why}" for w, why in missing.items()),
+                  file=sys.stderr)
+        if not missing or late:
             return
         time.sleep(0.5)
 
