@@ -94,8 +94,11 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     """Wrap the engine's stages; call before the Grader (and so the fork server) exists.
 
     batch_mode=False (the CLI timeline) imports nothing the CLI would not: no matplotlib in the
-    parent, no grader.batch; the PNG rendering then shows inside "figure capture"."""
-    from grader import api, figures, forkserver, harness, plan, runner, sandbox, submission
+    parent, no grader.commands.batch; the PNG rendering then shows inside "figure capture"."""
+    from grader import api
+    from grader.observe import figures
+    from grader.run import forkserver, harness, plan, runner, sandbox
+    from grader.source import submission
 
     # --- child: its only thread's CPU. Not process_time: with RLIMIT_CPU set (the sandbox's
     # cpu_seconds) Linux reads the process clock from the group cputimer, updated at ticks and
@@ -250,7 +253,7 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     patch(api, "Report", PARENT, "Report()")
     if not batch_mode:
         return
-    from grader import batch, gradebook
+    from grader.commands import batch, gradebook
     patch(batch, "discover", PARENT, "discover (sha256)", wall=True)
     patch(gradebook.Gradebook, "record", PARENT, "gradebook.record (JSON + SQLite)", wall=True)
     patch(batch, "_write_outputs", PARENT, "write outputs (csv, reports, feedback, summary)", wall=True)
@@ -323,7 +326,7 @@ def profile_batch(args: argparse.Namespace) -> None:
         cpu0 = time.process_time()
         import torch  # noqa: F401
 
-        from grader import batch
+        from grader.commands import batch
         from grader.api import Grader
         t_import = time.perf_counter() - t0
         cpu_import = time.process_time() - cpu0
@@ -399,12 +402,13 @@ def cli_child(submission: str) -> None:
     import torch  # noqa: F401
     mark("import torch")
     import grader.api  # noqa: F401
-    from grader import cli
+    from grader.commands import cli
     mark("import grader.api (+nbformat? yaml, ...)")
     scratch = Path(tempfile.mkdtemp(prefix="bench-cli-"))
     install(scratch, False, batch_mode=False)
-    from grader import api, forkserver, plan
-    from grader import report as plain
+    from grader import api
+    from grader.run import forkserver, plan
+    from grader.render import terminal as plain
 
     original_init = forkserver.ForkServer.__init__
 
@@ -422,14 +426,14 @@ def cli_child(submission: str) -> None:
         return result
     api.Grader.grade = grade
     original_run = api.Grader.__dict__.get("_run_while_warming")
-    original_runner_run = __import__("grader.runner", fromlist=["Runner"]).Runner.run
+    original_runner_run = __import__("grader.run.runner", fromlist=["Runner"]).Runner.run
 
     def runner_run(self, job):
         mark("  child requested")
         result = original_runner_run(self, job)
         mark("  child done")
         return result
-    __import__("grader.runner", fromlist=["Runner"]).Runner.run = runner_run
+    __import__("grader.run.runner", fromlist=["Runner"]).Runner.run = runner_run
     original_to_text = plain.to_text
 
     def to_text(*a, **k):

@@ -4,7 +4,7 @@
 
 The class is built from tests/fixtures: all_correct.py, all_correct.py followed by each wrong
 fixture in turn (its definition replaces the right one), and one unreadable notebook. Each run
-is a fresh process that grades it through `grader.batch.run_batch`, with the local pool
+is a fresh process that grades it through `grader.commands.batch.run_batch`, with the local pool
 (`--jobs WORKERS`) or with `--cluster local:WORKERS`, so both pay torch's import, the same
 gradebook and the same outputs. Printed: medians of startup (to warm Graders), grading and
 whole-process wall seconds, the mean time inside Grader.grade, ratios to the local pool, the
@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 FIXTURES = REPO / "tests" / "fixtures"
 
-from grader.batch import BatchResult, run_batch  # noqa: E402
+from grader.commands.batch import BatchResult, run_batch  # noqa: E402
 
 
 def make_class(root: Path, n: int) -> Path:

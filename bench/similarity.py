@@ -40,15 +40,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import run  # noqa: E402
 
-from grader.config import find_config, load_settings  # noqa: E402
-from grader.gradebook import Gradebook  # noqa: E402
+from grader.pack.config import find_config, load_settings  # noqa: E402
+from grader.commands.gradebook import Gradebook  # noqa: E402
 from grader.insight.behaviour import case_token  # noqa: E402
 from grader.insight.evidence import answers_by_exercise  # noqa: E402
 from grader.insight.index import index_exercise  # noqa: E402
 from grader.insight.scoring import score_exercise  # noqa: E402
 from grader.insight.source import given_code  # noqa: E402
 from grader.model import CheckResult, Diagnosis, ExerciseResult, Report  # noqa: E402
-from grader.pack import Pack, load_pack  # noqa: E402
+from grader.pack.load import Pack, load_pack  # noqa: E402
 
 FIXTURES = REPO / "tests" / "fixtures"
 P_RIGHT = 0.8
@@ -178,11 +178,11 @@ def batch_overhead(pack: Pack) -> tuple[float, float]:
     import torch
 
     from grader.api import Grader
-    from grader.encode import Decoded
+    from grader.observe.encode import Decoded
     from grader.insight.behaviour import value_digest
     from grader.insight.source import function_source
-    from grader.static import SourceIndex
-    from grader.submission import read_submission
+    from grader.source.static import SourceIndex
+    from grader.source.submission import read_submission
 
     submission = read_submission(FIXTURES / "right" / "all_correct.py")
     with Grader.open(None) as grader:

@@ -2,7 +2,7 @@
 import os
 import sys
 
-from grader.cli import main
+from grader.commands.cli import main
 
 code = main()
 sys.stdout.flush()

@@ -10,29 +10,30 @@ import time
 from pathlib import Path
 from typing import Any
 
-from grader import devices, diagnose
-from grader.checks import Evidence
-from grader.config import Settings, find_config, load_settings
-from grader.grade import grade_exercise
+from grader.judge import diagnose
+from grader.observe import devices
+from grader.judge.checks import Evidence
+from grader.pack.config import Settings, find_config, load_settings
+from grader.judge.grade import grade_exercise
 from grader.model import CellRun, Report, round_score
-from grader.pack import Pack, load_pack
-from grader.plan import References, probes_for
-from grader.static import SourceIndex
-from grader.submission import Submission, parse_submission, read_submission
+from grader.pack.load import Pack, load_pack
+from grader.run.plan import References, probes_for
+from grader.source.static import SourceIndex
+from grader.source.submission import Submission, parse_submission, read_submission
 
 
 class Grader:
     """A loaded pack, its references and a warm fork server."""
 
     def __init__(self, settings: Settings, *, jobs: int = 1, figure_images: bool = True):
-        from grader.forkserver import ForkServer
+        from grader.run.forkserver import ForkServer
 
         self.settings = settings
         self.figure_images = figure_images
         self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
         import torch  # noqa: F401 - imported here while the fork server imports its own
 
-        from grader.runner import Runner
+        from grader.run.runner import Runner
         try:
             self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
                                         select=list(settings.select) or None, weights=settings.points)

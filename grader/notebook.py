@@ -23,19 +23,20 @@ from typing import Any
 
 import torch
 
-from grader import fold, probe, report
-from grader.checks import WHOLE_SUBMISSION_JUDGES, Evidence
+from grader.observe import probe
+from grader.render import fold, terminal as report
+from grader.judge.checks import WHOLE_SUBMISSION_JUDGES, Evidence
 from grader.errors import PackError
-from grader.feedback import points
-from grader.figures import MAX_FIGURES, record_figure
-from grader.grade import grade_exercise
+from grader.render.feedback import points
+from grader.observe.figures import MAX_FIGURES, record_figure
+from grader.judge.grade import grade_exercise
 from grader.model import Diagnosis, ExerciseResult, Report, round_score
-from grader.pack import Exercise
-from grader.plan import Probe, probes_for
-from grader.public import PublicData, PublicReferences, load
-from grader.runner import RunResult
-from grader.static import SourceIndex
-from grader.submission import Cell, parse_submission
+from grader.pack.load import Exercise
+from grader.run.plan import Probe, probes_for
+from grader.run.public import PublicData, PublicReferences, load
+from grader.run.runner import RunResult
+from grader.source.static import SourceIndex
+from grader.source.submission import Cell, parse_submission
 
 NO_FIGURE_NOTE = ("No figure is available to check: check() sees the figures drawn by cells run after "
                   "the setup cell. Run the cell that draws the figure again, then this one.")

@@ -17,13 +17,14 @@ import pytest
 import torch
 
 from conftest import REPO, exercise
-from grader import assign, public
+from grader.commands import assign
+from grader.run import public
 from grader import notebook as notebook_check
 from grader.api import Grader
-from grader.inputs import build_inputs
-from grader.pack import load_pack
-from grader.plan import References, probes_for
-from grader.submission import read_submission
+from grader.observe.inputs import build_inputs
+from grader.pack.load import load_pack
+from grader.run.plan import References, probes_for
+from grader.source.submission import read_submission
 
 PER_STUDENT = REPO / "tests" / "packs" / "per_student"
 # Final grading runs the notebook's setup and check cells too; the checker must be inert there.

@@ -46,7 +46,7 @@ def assert_rest_graded(report):
 
 def slot_processes(grader) -> list[str]:
     """Processes still running under this grader's own sandbox uids (its server's block)."""
-    from grader.sandbox import identity
+    from grader.run.sandbox import identity
 
     if os.geteuid() != 0:
         return []
@@ -182,10 +182,10 @@ def test_patching_the_comparison_earns_nothing(hardened, tmp_path, patch):
 
 
 def test_patching_the_grader_harness_earns_nothing(hardened, tmp_path):
-    patch = ("import grader.probe, grader.harness\n"
+    patch = ("import grader.observe.probe, grader.run.harness\n"
              "fake = lambda *a, **k: {'outcome': 'returned', 'passed': True, 'score': 36,"
              " 'value': {'t': 'number', 'v': 1.0}}\n"
-             "grader.probe.observe = fake\ngrader.harness.probe.observe = fake")
+             "grader.observe.probe.observe = fake\ngrader.run.harness.probe.observe = fake")
     report = grade(hardened, tmp_path, patch, WRONG_DOT)
     assert report.score == 0
 
@@ -272,8 +272,8 @@ def test_forged_records_crash_only_their_probe(hardened, tmp_path, forgery):
 def test_records_written_to_the_channel_directly_earn_nothing(hardened, tmp_path):
     forger = textwrap.dedent('''
         import gc, os
-        import grader.harness
-        writer = next(o for o in gc.get_objects() if isinstance(o, grader.harness.RecordWriter))
+        import grader.run.harness
+        writer = next(o for o in gc.get_objects() if isinstance(o, grader.run.harness.RecordWriter))
         for line in (b'\\x00\\xff{{{', b'[' * 100000, b'{"type": "names", "names": [null]}',
                      b'{"type": "probe", "key": "grad_of_dot/0/0", "outcome": "returned", "value": null}',
                      b'{"type": "probe", "key": "grad_of_dot/0/1", "outcome": "returned", "autograd_calls": 1,'

@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.batch import add_batch_arguments, could_not_grade, run_batch, run_batch_command
-from grader.gradebook import Gradebook
+from grader.commands.batch import add_batch_arguments, could_not_grade, run_batch, run_batch_command
+from grader.commands.gradebook import Gradebook
 from grader.model import CheckResult, Diagnosis, ExerciseResult, Report
 
 EXERCISES = ("grad_of_dot", "two_grads", "sin_plot")

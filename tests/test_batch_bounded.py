@@ -1,4 +1,4 @@
-"""Every wait in a batch has an end (grader.watchdog): a submission whose task never answers is
+"""Every wait in a batch has an end (grader.commands.watchdog): a submission whose task never answers is
 sent again, and after the retries it is reported as not graded, on one line, and graded by the
 next run; a cluster that is gone stops the batch with what it graded kept.
 
@@ -12,9 +12,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from test_batch import EXERCISES, FakeGrade, make_class, read_csv
 
-from grader.batch import run_batch
-from grader.gradebook import Gradebook
-from grader.watchdog import ClusterLost, Patience, Watchdog
+from grader.commands.batch import run_batch
+from grader.commands.gradebook import Gradebook
+from grader.commands.watchdog import ClusterLost, Patience, Watchdog
 
 
 class LosingExecutor(ThreadPoolExecutor):

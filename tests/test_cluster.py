@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
-from grader.batch import command
+from grader.commands.batch import command
 from grader.errors import SubmissionError
 from grader.model import CheckResult, Diagnosis, ExerciseResult, Report
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from grader.compare import compare
-from grader.encode import Decoded
+from grader.judge.compare import compare
+from grader.observe.encode import Decoded
 
 
 @pytest.mark.parametrize("got, expected", [

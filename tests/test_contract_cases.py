@@ -7,8 +7,8 @@ import textwrap
 import torch
 
 from conftest import FIXTURES, REPO, codes, exercise, run_cli, write_notebook
-from grader.inputs import build_inputs
-from grader.pack import load_pack
+from grader.observe.inputs import build_inputs
+from grader.pack.load import load_pack
 
 
 def test_every_case_of_the_pack_passes_floating_tensors():

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from conftest import exercise, write_notebook  # noqa: E402
-from grader import d2l_standin  # noqa: E402
+from grader.observe import d2l_standin  # noqa: E402
 
 d2l = d2l_standin.module()
 

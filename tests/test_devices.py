@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from conftest import exercise, write_notebook
-from grader.devices import NOTE, CudaOnCpu, needed
+from grader.observe.devices import NOTE, CudaOnCpu, needed
 
 GPU_STYLE = [
     "import torch\nfrom d2l import torch as d2l\ndevice = d2l.try_gpu()\nprint(torch.cuda.is_available(), device)",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import discover as discover_module
-from grader.discover import discover
+from grader.source import discover as discover_module
+from grader.source.discover import discover
 
 NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
 

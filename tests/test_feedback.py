@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 
 from matplotlib.figure import Figure
 
-from grader.feedback import PNG_SIGNATURE, to_html, to_markdown
+from grader.render.feedback import PNG_SIGNATURE, to_html, to_markdown
 from grader.model import Attachment, CellRun, CheckResult, Diagnosis, ExerciseResult, Report
-from grader.summary import write_summary
+from grader.render.summary import write_summary
 
 HOSTILE = '<script>alert(1)</script>"><img src=x onerror=alert(1)>[click](javascript:alert(1))'
 

@@ -9,11 +9,12 @@ import nbformat
 import pytest
 
 from conftest import exercise, write_notebook
-from grader import assign, markdown, report as text_report
-from grader.batch import outcome_lines, run_batch
-from grader.feedback import to_html, to_markdown
+from grader.commands import assign
+from grader.render import markdown, terminal as text_report
+from grader.commands.batch import outcome_lines, run_batch
+from grader.render.feedback import to_html, to_markdown
 from grader.model import CheckResult, ExerciseResult, Report
-from grader.plaintext import to_plain
+from grader.render.plaintext import to_plain
 
 STUB_CELLS_RAISE = "def grad_of_dot(x):\n    # your answer here\n    raise NotImplementedError\n"
 DETACH_BUT_NOT_MATRICES = """import torch

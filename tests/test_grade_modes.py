@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, run_cli
-from grader import assign, standins
+from grader.commands import assign
+from grader.observe import standins
 from grader import notebook as notebook_check
 from grader.model import SCORE_DECIMALS, round_score
-from grader.submission import read_submission
+from grader.source.submission import read_submission
 
 FILES = sorted((FIXTURES / "right").glob("*.py")) + sorted((FIXTURES / "wrong").glob("*.py"))
 LIMITS = ("--check-seconds", "10", "--cell-seconds", "20")

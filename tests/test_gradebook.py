@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.gradebook import Gradebook
+from grader.commands.gradebook import Gradebook
 from grader.model import CheckResult, Diagnosis, ExerciseResult, Report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +101,7 @@ def test_exit_in_the_middle_of_a_write_loses_only_that_submission(tmp_path):
     proc = child("""
         import os, sys
         from pathlib import Path
-        from grader.gradebook import Gradebook
+        from grader.commands.gradebook import Gradebook
         from tests.test_gradebook import make_report
         book = Gradebook(Path(sys.argv[1]))
         for i in range(3):
@@ -126,7 +126,7 @@ def test_kill_9_loses_nothing_already_recorded(tmp_path):
     proc = child("""
         import sys
         from pathlib import Path
-        from grader.gradebook import Gradebook
+        from grader.commands.gradebook import Gradebook
         from tests.test_gradebook import make_report
         book = Gradebook(Path(sys.argv[1]))
         for i in range(100000):

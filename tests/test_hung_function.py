@@ -9,9 +9,9 @@ import pytest
 
 from conftest import REPO, codes, exercise, write_notebook
 from grader.api import Grader
-from grader.budget import SHARES, CallBudget, ProbeClock
-from grader.limits import Limits
-from grader.plan import probes_for
+from grader.observe.budget import SHARES, CallBudget, ProbeClock
+from grader.pack.limits import Limits
+from grader.run.plan import probes_for
 from test_limits import DETACH
 
 LOOPS_ON_NEGATIVES = '''

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO, write_notebook
-from grader.gradebook import Gradebook
+from grader.commands.gradebook import Gradebook
 from grader.insight.mistakes import mistake_groups
 from grader.insight.scoring import THRESHOLD
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import torch
 
-from grader.encode import Decoded
+from grader.observe.encode import Decoded
 from grader.insight.behaviour import case_token, value_digest
 from grader.insight.evidence import answers_by_exercise
 from grader.insight.fingerprint import fingerprint

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, REPO, codes, exercise
-from grader.validate import expected_diagnosis
+from grader.commands.validate import expected_diagnosis
 
 WRONG = sorted((FIXTURES / "wrong").glob("*.py"))
 

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import REPO, run_cli
 from grader.errors import PackError
-from grader.pack import load_pack
+from grader.pack.load import load_pack
 
 
 def make_pack(tmp_path: Path, exercise_yaml: str, solution: str | None = "def f(x):\n    return x\n") -> Path:

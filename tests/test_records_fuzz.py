@@ -14,9 +14,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader import diagnose, records
-from grader.encode import decode, encode
-from grader.probe import describe_error
+from grader.judge import diagnose
+from grader.observe import records
+from grader.observe.encode import decode, encode
+from grader.observe.probe import describe_error
 
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from grader.config import load_settings
+from grader.pack.config import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SLOT = 7  # in the uid block this test's server claims for itself
@@ -179,7 +179,7 @@ def serve(bare: bool) -> None:
         import torch
 
         torch.set_num_threads(1)
-    from grader import sandbox
+    from grader.run import sandbox
 
     capabilities = sandbox.prepare_server(preload=() if bare else sandbox.PRELOAD)
     _answer({**capabilities, "slot_uid": sandbox.slot_uid(SLOT)})
@@ -198,8 +198,8 @@ def _answer(data: dict[str, Any]) -> None:
 
 def _job(request: dict[str, Any]) -> dict[str, Any]:
     """Fork, let the child attack, then end the job the way the grader's server does."""
-    from grader import sandbox
-    from grader.sandbox import reaper
+    from grader.run import sandbox
+    from grader.run.sandbox import reaper
 
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -231,9 +231,9 @@ def _child(request: dict[str, Any], write_end: int) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)  # stdout is the protocol: student output must not reach it
-        from grader import sandbox
-        from grader.limits import Limits
-        from grader.sandbox import server
+        from grader.run import sandbox
+        from grader.pack.limits import Limits
+        from grader.run.sandbox import server
 
         server.capabilities().update(request.get("pretend", {}))
         iso = sandbox.enter(request["slot"], request["workdir"],

@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from conftest import REPO, run_cli
-from grader.student_package import leaks_in
+from grader.commands.student_package import leaks_in
 
 SOLUTIONS, EXERCISES = REPO / "solutions", REPO / "exercises"
 

@@ -3,7 +3,7 @@
 Dask does the distributing; this package only carries the pack out and the reports back:
 
     client.py     on the grading machine: connect (or start `local:N`), ship the pack once, and
-                  hand `grader.batch` the cluster as a `concurrent.futures.Executor`
+                  hand `grader.commands.batch` the cluster as a `concurrent.futures.Executor`
     worker.py     on the cluster: each nanny keeps the pack's files, each worker process keeps one
                   warm Grader on them, and a task turns one submission's bytes into a plain dict
     packfiles.py  the pack as {relative path: bytes}, and back into a folder only its owner reads

@@ -1,6 +1,6 @@
 """The grading machine's side: connect to the cluster, ship the pack, offer an Executor.
 
-`grader.batch` grades on any `concurrent.futures.Executor`; here that is Dask's own
+`grader.commands.batch` grades on any `concurrent.futures.Executor`; here that is Dask's own
 `ClientExecutor`, wrapped so that each task returns a plain-JSON record, which becomes a `Report`
 (or the SubmissionError a local run raises) again on this side. The batch records each report
 once, as its future completes.
@@ -23,11 +23,11 @@ from grader.cluster.health import ClusterHealth
 from grader.cluster.packfiles import pack_files
 from grader.cluster.worker import (NOT_YET, OPENING, GraderOnWorker, PackOnNanny, RemoteGrade,
                                    graded_record, why_no_grader)
-from grader.config import find_config, load_settings
+from grader.pack.config import find_config, load_settings
 from grader.errors import SubmissionError
 from grader.model import Report, report_from_dict
-from grader.pack import load_pack
-from grader.watchdog import Patience
+from grader.pack.load import load_pack
+from grader.commands.watchdog import Patience
 
 # A task that raised (a worker without a Grader, a fork server that did not answer) runs again,
 # on another worker when there is one; a worker's death is Dask's to retry (allowed-failures).
@@ -41,7 +41,7 @@ WORKER_START_SECONDS = 60
 
 @dataclass
 class ClusterGrader:
-    """What `grader.batch` uses of a Grader, plus the executor and how many it grades at once."""
+    """What `grader.commands.batch` uses of a Grader, plus the executor and how many it grades at once."""
 
     grade_bytes: RemoteGrade
     pack_hash: str

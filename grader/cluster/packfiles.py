@@ -5,8 +5,8 @@ import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from grader.config import Settings
-from grader.pack import Pack
+from grader.pack.config import Settings
+from grader.pack.load import Pack
 
 
 def pack_files(settings: Settings, pack: Pack) -> dict[str, bytes]:

@@ -26,7 +26,7 @@ from distributed.diagnostics.plugin import NannyPlugin, WorkerPlugin
 from grader.api import Grader
 from grader.cluster import ClusterError
 from grader.cluster.packfiles import unpack
-from grader.config import Settings
+from grader.pack.config import Settings
 from grader.errors import SubmissionError
 from grader.model import Report
 

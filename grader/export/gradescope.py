@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from grader import fold, markdown
+from grader.render import fold, markdown
 from grader.export._feedback import (budgets, cap, dumps, exercise_name, points,
                                      split_hidden, summary_lines)
-from grader.fold import grouped
+from grader.render.fold import grouped
 from grader.model import Diagnosis, ExerciseResult, Report
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")

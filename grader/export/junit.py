@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from grader.export._feedback import (cap, diagnosis_line, first_details, hidden_line, number,
                                      split_hidden, summary_lines)
-from grader.fold import grouped
+from grader.render.fold import grouped
 from grader.model import ExerciseResult, Report
 
 MESSAGE_CAP = 500

@@ -17,7 +17,7 @@ from typing import Any
 
 from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, first_details,
                                      hidden_line, points, split_hidden, summary_lines)
-from grader.fold import grouped
+from grader.render.fold import grouped
 from grader.model import ExerciseResult, Report
 
 SIZE_LIMIT = 1_000_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from grader.encode import Decoded, Opaque
+from grader.observe.encode import Decoded, Opaque
 
 MAX_HASHED = 4096
 OK = "ok"

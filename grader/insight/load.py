@@ -4,11 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.config import find_config, load_settings
-from grader.gradebook import Gradebook
+from grader.pack.config import find_config, load_settings
+from grader.commands.gradebook import Gradebook
 from grader.insight.source import given_code
 from grader.model import Report
-from grader.pack import load_pack
+from grader.pack.load import load_pack
 
 
 class NothingToCompare(Exception):

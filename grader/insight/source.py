@@ -11,9 +11,9 @@ import io
 import tokenize
 from pathlib import Path
 
-from grader.pack import Exercise, Pack
-from grader.static import SourceIndex
-from grader.submission import Cell
+from grader.pack.load import Exercise, Pack
+from grader.source.static import SourceIndex
+from grader.source.submission import Cell
 
 MAX_SOURCE = 6000
 

@@ -23,7 +23,7 @@ from grader.serve import dashboard_pages as dash
 from grader.serve.auth import Visitor, checked_form, require
 from grader.serve.grades import counting_job, counting_reports, grades_csv, overrides_by_student
 from grader.serve.store import Store, User
-from grader.summary import render_summary
+from grader.render.summary import render_summary
 
 SUMMARY_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-ancestors 'self'"
 ROSTER_BYTES = 1024 * 1024

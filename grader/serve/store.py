@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.gradebook import Gradebook
+from grader.commands.gradebook import Gradebook
 from grader.model import Report
 
 _SCHEMA = """

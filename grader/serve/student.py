@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from grader.feedback import to_html
+from grader.render.feedback import to_html
 from grader.serve import pages
 from grader.serve.auth import Visitor, checked_form, end_session, require, start_session, too_large
 from grader.serve.grades import counting_job, overrides_by_student, with_overrides

@@ -9,15 +9,15 @@ from __future__ import annotations
 import textwrap
 from typing import Any, Callable
 
-from grader import probe
-from grader.checks import Evidence
-from grader.grade import grade_exercise
+from grader.observe import probe
+from grader.judge.checks import Evidence
+from grader.judge.grade import grade_exercise
 from grader.model import ExerciseResult
-from grader.pack import Case, Check, Exercise
-from grader.plan import Probe, probes_for
-from grader.runner import RunResult
-from grader.static import SourceIndex
-from grader.submission import Cell
+from grader.pack.load import Case, Check, Exercise
+from grader.run.plan import Probe, probes_for
+from grader.run.runner import RunResult
+from grader.source.static import SourceIndex
+from grader.source.submission import Cell
 
 X3 = {"x": {"shape": [3]}}
 

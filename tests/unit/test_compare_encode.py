@@ -8,8 +8,8 @@ import math
 import numpy
 import torch
 
-from grader.compare import close, compare
-from grader.encode import MAX_ELEMENTS, Decoded, Opaque, decode, encode
+from grader.judge.compare import close, compare
+from grader.observe.encode import MAX_ELEMENTS, Decoded, Opaque, decode, encode
 
 
 def through_the_pipe(value):

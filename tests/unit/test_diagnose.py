@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader import diagnose
-from grader.pack import ErrorRule
+from grader.judge import diagnose
+from grader.pack.load import ErrorRule
 
 
 def error(type_: str, message: str, **where) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from grader.pack import Case, DiagnosisRule, ErrorRule
-from grader.grade import grade_exercise
+from grader.pack.load import Case, DiagnosisRule, ErrorRule
+from grader.judge.grade import grade_exercise
 from unit.fakes import SolutionFunctions, X3, cells, check, evidence, exercise, graded
 
 

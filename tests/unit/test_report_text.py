@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from grader.model import CellRun, CheckResult, Diagnosis, ExerciseResult, Report, report_from_dict
-from grader.report import to_json, to_text
+from grader.render.terminal import to_json, to_text
 
 
 def diagnosis(case: str, code: str = "mismatch", details: str = "") -> Diagnosis:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.config import load_settings
+from grader.pack.config import load_settings
 from grader.errors import PackError
-from grader.pack import load_pack
+from grader.pack.load import load_pack
 
 HEAD = """\
 id: ex

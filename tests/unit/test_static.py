@@ -2,8 +2,8 @@
 cell does not parse."""
 from __future__ import annotations
 
-from grader.static import SourceIndex
-from grader.submission import Cell
+from grader.source.static import SourceIndex
+from grader.source.submission import Cell
 from unit.fakes import cells
 
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from grader.errors import SubmissionError
-from grader.inputs import build_inputs, describe
-from grader.magics import neutralise
-from grader.submission import parse_submission
+from grader.observe.inputs import build_inputs, describe
+from grader.source.magics import neutralise
+from grader.source.submission import parse_submission
 
 
 def notebook_bytes(*cells: str | tuple[str, str], **metadata) -> bytes:

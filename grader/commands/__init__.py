@@ -1,0 +1,1 @@
+"""The subcommands of python -m grader: cli, validate, assign, batch and its gradebook."""

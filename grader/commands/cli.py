@@ -1,0 +1,135 @@
+"""`python -m grader`: a thin layer over the pipeline; known errors print one line, no traceback.
+
+Exit status: 0 grading ran (whatever the score); 2 usage error or unreadable submission;
+3 the exercise pack or config.yaml is broken; 4 the grader itself failed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable
+
+from grader.errors import PackError, SubmissionError
+
+EXIT_OK, EXIT_USAGE, EXIT_PACK, EXIT_INTERNAL = 0, 2, 3, 4
+FORMATS = ("text", "json", "gradescope", "prairielearn", "junit")
+TIME_LIMITS = ("submission_seconds", "check_seconds", "cell_seconds", "check_floor_seconds",
+               "check_reference_factor", "hung_seconds")
+FORMATS_WITH_FIGURES = ("json",)  # the others never show the student's figure: do not draw it
+
+
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags that override config.yaml, shared by every command that grades."""
+    group = parser.add_argument_group("course settings (override config.yaml)")
+    group.add_argument("--config", help="config.yaml to use (default: ./config.yaml, else the bundled one)")
+    group.add_argument("--select", nargs="+", metavar="ID", help="grade only these exercises")
+    group.add_argument("--detail", choices=("full", "summary"), help="feedback detail")
+    group.add_argument("--isolation", choices=("auto", "none"), help="sandbox layers (none: only a child process)")
+    for name in TIME_LIMITS:
+        group.add_argument("--" + name.replace("_", "-"), type=float, help=f"limit: {name.replace('_', ' ')}")
+    for name in ("memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb"):
+        group.add_argument("--" + name.replace("_", "-"), type=int, help=f"limit: {name.replace('_', ' ')}")
+
+
+def settings_overrides(args: argparse.Namespace) -> dict:
+    limits = {name: getattr(args, name) for name in
+              (*TIME_LIMITS, "memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb")
+              if getattr(args, name, None) is not None}
+    return {"select": tuple(args.select) if args.select else None, "detail": args.detail,
+            "isolation": args.isolation, "limits": limits}
+
+
+def _grade_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m grader",
+        description="Grade a PyTorch autograd submission (.ipynb or .py). Other commands: "
+                    "validate, batch, similarity, export, gradescope, assign, student-package, serve "
+                    "(python -m grader COMMAND -h).")
+    parser.add_argument("submission", help="the student's notebook or .py file")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--out", help="write the report to this file instead of standard output")
+    parser.add_argument("--student", default="", help="the student's id (per-student inputs)")
+    parser.add_argument("--public-only", action="store_true", help="grade public cases only")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show every failing case")
+    add_settings_arguments(parser)
+    return parser
+
+
+def grade_command(argv: list[str]) -> int:
+    args = _grade_parser().parse_args(argv)
+    from grader.api import Grader
+    from grader.source.submission import read_submission
+
+    submission = read_submission(Path(args.submission))
+    with Grader.open(args.config, settings_overrides(args),
+                     figure_images=args.format in FORMATS_WITH_FIGURES) as grader:
+        report = grader.grade(submission, args.student, public_only=args.public_only)
+    text = render(report, args.format, verbose=args.verbose)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def render(report, fmt: str, *, verbose: bool = False) -> str:
+    from grader.render import terminal as plain
+
+    if fmt == "text":
+        return plain.to_text(report, verbose=verbose)
+    if fmt == "json":
+        return plain.to_json(report) + "\n"
+    from grader.export import RENDERERS
+
+    return RENDERERS[fmt](report)
+
+
+def _commands() -> dict[str, Callable[[list[str]], int]]:
+    from grader.commands import validate
+
+    commands: dict[str, Callable[[list[str]], int]] = {"validate": validate.command}
+    for name, module, function in (("batch", "grader.commands.batch", "command"),
+                                   ("export", "grader.export.cli", "export_command"),
+                                   ("gradescope", "grader.export.cli", "gradescope_command"),
+                                   ("assign", "grader.commands.assign", "command"),
+                                   ("student-package", "grader.commands.student_package", "command"),
+                                   ("similarity", "grader.insight.command", "command"),
+                                   ("serve", "grader.serve.cli", "command")):
+        commands[name] = _lazy(module, function)
+    return commands
+
+
+def _lazy(module: str, function: str) -> Callable[[list[str]], int]:
+    def run(argv: list[str]) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), function)(argv)
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        commands = _commands()
+        if argv and argv[0] in commands:
+            return commands[argv[0]](argv[1:])
+        return grade_command(argv)
+    except SubmissionError as exc:
+        print(f"grader: cannot grade: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PackError as exc:
+        print(f"grader: PackError: {exc}", file=sys.stderr)
+        return EXIT_PACK
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except Exception as exc:  # the grader's own bug: say so plainly, keep the traceback for staff
+        import traceback
+
+        traceback.print_exc()
+        print(f"grader: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL

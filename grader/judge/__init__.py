@@ -1,0 +1,1 @@
+"""Observations → verdicts: compare, one judge per check kind, diagnose, grade."""

@@ -1,0 +1,1 @@
+"""Exercise YAML, schema, config and limits, pack expressions (no torch)."""

@@ -1,0 +1,1 @@
+"""The result model for people: terminal/JSON report, feedback pages, class summary."""

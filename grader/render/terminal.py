@@ -1,0 +1,85 @@
+"""Render a Report for people (terminal text) and for programs (the spec's JSON).
+
+Summary first, details after: a line per exercise, then under each failure the case, what
+differed (assert_close's numbers and the worst elements) and what to do. Repeated failures of
+the same kind are folded so the first screen stays readable.
+"""
+from __future__ import annotations
+
+import json
+
+from grader.render import fold
+from grader.model import Diagnosis, ExerciseResult, Report
+
+MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "missing": "?"}
+MAX_DETAIL_LINES = 10
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+
+
+def to_text(report: Report, *, verbose: bool = False,
+            fold_hint: str = "--verbose shows each") -> str:
+    """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can)."""
+    width = max((len(e.id) for e in report.exercises), default=10) + 2
+    lines = [f"Grading {report.submission}" + (f" ({report.student})" if report.student else ""), ""]
+    for exercise in report.exercises:
+        lines.append(f"  {MARKS.get(exercise.status, ' ')} {exercise.id:<{width}}"
+                     f"{_points(exercise.score)}/{_points(exercise.max_score)}  {exercise.status}")
+        lines.extend(_exercise_details(exercise, verbose, fold_hint))
+    lines += cells_and_notes(report)
+    if report.isolation:
+        from grader.run.sandbox import describe
+
+        lines += ["", f"Sandbox: {describe(report.isolation)}"]
+    lines += ["", f"Total: {_points(report.score)}/{_points(report.max_score)}"]
+    return "\n".join(lines) + "\n"
+
+
+def cells_and_notes(report: Report) -> list[str]:
+    """The cells that raised, then the notes: the same in the terminal and in plain-text feedback."""
+    lines = []
+    failed_cells = [c for c in report.cells if c.status != "ok"]
+    if failed_cells:
+        lines += ["", "Cells that raised (the cells after them still ran):"]
+        for cell in failed_cells:
+            where = f", line {cell.line}: {cell.source_line}" if cell.line else ""
+            lines.append(f"  {cell.name}: {cell.error_type}: {_one_line(cell.message)}{where}")
+            if cell.code:
+                lines.append(f"    [{cell.code}] {cell.hint}")
+    if report.notes:
+        lines += ["", "Notes:"] + [f"  {note}" for note in report.notes]
+    return lines
+
+
+def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str) -> list[str]:
+    """Per check and code: the first failing case in full; the others on one line."""
+    lines = []
+    for group in fold.grouped(exercise.diagnoses):
+        for diagnosis in group if verbose else group[:1]:
+            lines.extend(_diagnosis_lines(diagnosis))
+        if not verbose and len(group) > 1:
+            hint = f" ({fold_hint})" if fold_hint else ""
+            lines.append(f"        The same on {fold.same_on(group)}{hint}.")
+    return lines
+
+
+def _diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
+    """A diagnosis about the whole exercise (no case, no details) takes one line."""
+    if not diagnosis.case and not diagnosis.details:
+        return [f"      [{diagnosis.code}] {diagnosis.message}"]
+    where = f"{diagnosis.check}" + (f", case {diagnosis.case}" if diagnosis.case else "")
+    lines = [f"      [{diagnosis.code}] {where}", f"        {diagnosis.message}"]
+    for detail in diagnosis.details.splitlines()[:MAX_DETAIL_LINES]:
+        lines.append(f"          {detail}")
+    return lines
+
+
+def _points(value: float) -> str:
+    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

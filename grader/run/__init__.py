@@ -1,0 +1,1 @@
+"""Plan and references, public plan, fork server, runner, child harness, sandbox/."""

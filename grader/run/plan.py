@@ -1,0 +1,140 @@
+"""Plan the probes of a pack and compute their references from `solutions/`, in the parent.
+
+The plan (specs, seeds, function names) is what the child receives; the references and the
+known-wrong answers stay here. Solutions are imported only in this trusted process, after the
+fork server has been started, so no child can ever read them from memory.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.observe import probe
+from grader.errors import PackError, PackProblem
+from grader.pack.load import Exercise, Pack
+
+PROBE_KINDS = ("value", "grad", "input_grad", "raises", "properties", "differentiable", "gradcheck")
+REFERENCE_KINDS = ("value", "grad", "input_grad")
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One call the child makes: check × case of one exercise."""
+
+    key: str
+    exercise: str
+    check: int
+    case: int
+    kind: str
+    function: str
+    specs: dict[str, dict[str, Any]]
+    seed: int
+    options: dict[str, Any]
+    forbid: tuple[str, ...]
+
+    def to_job(self, student: str = "", seconds: float = 0.0) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "function": self.function,
+                "inputs": self.specs, "seed": self.seed, "options": self.options,
+                "forbid": list(self.forbid), "student": student, "seconds": seconds}
+
+
+def probes_for(exercise: Exercise, *, public_only: bool = False) -> list[Probe]:
+    planned = []
+    for check in exercise.checks:
+        if check.kind not in PROBE_KINDS:
+            continue
+        for case in exercise.cases:
+            if public_only and case.hidden:
+                continue
+            planned.append(Probe(
+                key=f"{exercise.id}/{check.index}/{case.index}", exercise=exercise.id,
+                check=check.index, case=case.index, kind=check.kind,
+                function=check.function or exercise.function or "", specs=case.inputs,
+                seed=case.seed, options=check.options, forbid=exercise.forbid))
+    return planned
+
+
+class References:
+    """Reference observations, computed on demand from the solutions and kept per student."""
+
+    def __init__(self, pack: Pack):
+        self.pack = pack
+        self._modules: dict[str, ModuleType] = {}
+        self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._seconds: dict[str, float] = {}
+        self._lock = threading.RLock()
+
+    def module(self, exercise: Exercise) -> ModuleType:
+        with self._lock:
+            if exercise.solution not in self._modules:
+                self._modules[exercise.solution] = _import_solution(
+                    self.pack.solutions_dir / f"{exercise.solution}.py", exercise)
+            return self._modules[exercise.solution]
+
+    def observe(self, exercise: Exercise, item: Probe, like: str = "", student: str = "") -> dict[str, Any]:
+        """The solution's (or a known-wrong answer's) observation for the same probe."""
+        student = exercise.seed_owner(student)
+        key = (item.key, like, student)
+        with self._lock:
+            if key not in self._cache:
+                function = getattr(self.module(exercise), like or item.function, None)
+                if function is None:
+                    raise PackError([PackProblem(exercise.file, 0, 0, "diagnoses" if like else "solution",
+                                                 f"solutions/{exercise.solution}.py defines no "
+                                                 f"{like or item.function!r}")])
+                self._cache[key] = probe.observe(item.kind, function, item.specs, item.seed,
+                                                 item.options, student=student)
+            return self._cache[key]
+
+    def seconds(self, exercise: Exercise, item: Probe) -> float:
+        """The solution's wall time on this probe, from a second run (the first one pays torch's
+        first-use costs); the student's per-call limit is a multiple of it."""
+        with self._lock:
+            if item.key not in self._seconds:
+                function = getattr(self.module(exercise), item.function, None)
+                timings = []
+                for _ in range(2 if function else 0):
+                    started = time.perf_counter()
+                    probe.observe(item.kind, function, item.specs, item.seed, item.options)
+                    timings.append(time.perf_counter() - started)
+                self._seconds[item.key] = timings[-1] if timings else 0.0
+            return self._seconds[item.key]
+
+    def warm(self, student: str = "") -> None:
+        """Compute every reference and time every probe now; PackError names each that fails."""
+        problems = []
+        for exercise in self.pack.exercises:
+            for item in probes_for(exercise):
+                self.seconds(exercise, item)
+                if item.kind not in REFERENCE_KINDS:
+                    continue
+                observed = self.observe(exercise, item, student=student)
+                if observed.get("outcome") != "returned":
+                    error = observed.get("error", {})
+                    problems.append(PackProblem(
+                        exercise.file, 0, 0, f"checks[{item.check}]",
+                        f"the reference solution failed on case {item.case}: "
+                        f"{error.get('type', '')}: {error.get('message', '')}"))
+        if problems:
+            raise PackError(problems)
+
+
+def _import_solution(path: Path, exercise: Exercise) -> ModuleType:
+    name = f"grader_solution_{exercise.solution}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None or not path.exists():
+        raise PackError([PackProblem(exercise.file, 0, 0, "solution", f"no solution file {path}")])
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise PackError([PackProblem(str(path), getattr(exc, "lineno", 0) or 0, 0, "",
+                                     f"the solution does not import: {type(exc).__name__}: {exc}")]) from None
+    sys.modules[name] = module
+    return module

@@ -1,0 +1,1 @@
+"""Notebook/.py → cells, magics, static analysis, a class's submissions (no torch)."""
