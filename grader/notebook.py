@@ -34,7 +34,7 @@ from grader.model import Diagnosis, ExerciseResult, Report, round_score
 from grader.pack.load import Exercise
 from grader.run.plan import Probe, probes_for
 from grader.run.public import PublicData, PublicReferences, load
-from grader.run.runner import RunResult
+from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
 from grader.source.submission import Cell, parse_submission
 

@@ -44,17 +44,31 @@ def assert_rest_graded(report):
     assert exercise(report, "detach_grad").status == "passed"
 
 
-def slot_processes(grader) -> list[str]:
-    """Processes still running under this grader's own sandbox uids (its server's block)."""
+def own_uids(grader) -> range:
+    """The sandbox uids of this grader's own server (its block): other graders on the machine
+    (another test suite, a batch) have blocks of their own."""
     from grader.run.sandbox import identity
 
+    grader.server.wait_ready()  # the block is known once the server has started
+    first = identity.UID_BASE + identity.BLOCK_SIZE * grader.server.capabilities["uid_block"]
+    return range(first, first + identity.BLOCK_SIZE)
+
+
+def slot_processes(grader) -> list[str]:
+    """Processes still running under this grader's own sandbox uids."""
     if os.geteuid() != 0:
         return []
-    block = grader.server.capabilities["uid_block"]
-    first = identity.UID_BASE + identity.BLOCK_SIZE * block
     out = subprocess.run(["ps", "-eo", "uid=,pid=,stat=,cmd="], capture_output=True, text=True).stdout
     return [line for line in out.splitlines()
-            if first <= int(line.split()[0]) < first + identity.BLOCK_SIZE and "Z" not in line.split()[2]]
+            if int(line.split()[0]) in own_uids(grader) and "Z" not in line.split()[2]]
+
+
+def slot_workdirs(grader) -> set[str]:
+    """Workdirs in /tmp owned by this grader's sandbox uids (as root; every one without it)."""
+    paths = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-slot*")))
+    if os.geteuid() != 0:
+        return paths
+    return {p for p in paths if os.path.exists(p) and os.stat(p).st_uid in own_uids(grader)}
 
 
 def test_sleep_forever_in_a_cell_and_in_a_function(hardened, tmp_path):
@@ -216,7 +230,7 @@ def test_a_fake_report_on_stdout_is_not_the_report(tmp_path):
 
 
 def test_a_daemon_that_outlives_the_child_is_killed_and_nothing_is_left(hardened, tmp_path):
-    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-slot*")))
+    before = slot_workdirs(hardened)
     daemon = textwrap.dedent('''
         import os, time
         if os.fork() == 0:
@@ -230,8 +244,7 @@ def test_a_daemon_that_outlives_the_child_is_killed_and_nothing_is_left(hardened
     assert_rest_graded(report)
     time.sleep(0.5)
     assert slot_processes(hardened) == []
-    after = set(glob.glob(os.path.join(tempfile.gettempdir(), "grader-slot*")))
-    assert after <= before
+    assert slot_workdirs(hardened) <= before
 
 
 FORGE = textwrap.dedent('''

@@ -179,6 +179,7 @@ def serve(bare: bool) -> None:
         import torch
 
         torch.set_num_threads(1)
+    from grader.render import isolation
     from grader.run import sandbox
 
     capabilities = sandbox.prepare_server(preload=() if bare else sandbox.PRELOAD)
@@ -186,7 +187,7 @@ def serve(bare: bool) -> None:
     for line in sys.stdin:
         request = json.loads(line)
         if "describe" in request:
-            _answer({"line": sandbox.describe(request["describe"])})
+            _answer({"line": isolation.describe(request["describe"])})
         else:
             _answer(_job(request))
 

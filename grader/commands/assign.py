@@ -15,7 +15,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.run import public
-from grader.commands.cli import EXIT_OK, EXIT_USAGE
+from grader.commands.options import EXIT_OK, EXIT_USAGE
 from grader.pack.config import find_config, load_settings
 from grader.render.feedback import points
 from grader.pack.load import Exercise, Pack, load_pack

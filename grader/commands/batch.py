@@ -318,7 +318,7 @@ DESCRIPTION = ("Grade every submission in SUBMISSIONS (a flat folder, a folder p
 
 def command(argv: list[str]) -> int:
     """`python -m grader batch ...` as grader/cli.py dispatches it: the engine with config flags."""
-    from grader.commands.cli import add_settings_arguments, settings_overrides
+    from grader.commands.options import add_settings_arguments, settings_overrides
 
     parser = argparse.ArgumentParser(prog="python -m grader batch", description=DESCRIPTION)
     _configure(parser)

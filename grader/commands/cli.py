@@ -10,34 +10,12 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from grader.commands.options import (EXIT_INTERNAL, EXIT_OK, EXIT_PACK, EXIT_USAGE,
+                                     add_settings_arguments, settings_overrides)
 from grader.errors import PackError, SubmissionError
 
-EXIT_OK, EXIT_USAGE, EXIT_PACK, EXIT_INTERNAL = 0, 2, 3, 4
 FORMATS = ("text", "json", "gradescope", "prairielearn", "junit")
-TIME_LIMITS = ("submission_seconds", "check_seconds", "cell_seconds", "check_floor_seconds",
-               "check_reference_factor", "hung_seconds")
 FORMATS_WITH_FIGURES = ("json",)  # the others never show the student's figure: do not draw it
-
-
-def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags that override config.yaml, shared by every command that grades."""
-    group = parser.add_argument_group("course settings (override config.yaml)")
-    group.add_argument("--config", help="config.yaml to use (default: ./config.yaml, else the bundled one)")
-    group.add_argument("--select", nargs="+", metavar="ID", help="grade only these exercises")
-    group.add_argument("--detail", choices=("full", "summary"), help="feedback detail")
-    group.add_argument("--isolation", choices=("auto", "none"), help="sandbox layers (none: only a child process)")
-    for name in TIME_LIMITS:
-        group.add_argument("--" + name.replace("_", "-"), type=float, help=f"limit: {name.replace('_', ' ')}")
-    for name in ("memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb"):
-        group.add_argument("--" + name.replace("_", "-"), type=int, help=f"limit: {name.replace('_', ' ')}")
-
-
-def settings_overrides(args: argparse.Namespace) -> dict:
-    limits = {name: getattr(args, name) for name in
-              (*TIME_LIMITS, "memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb")
-              if getattr(args, name, None) is not None}
-    return {"select": tuple(args.select) if args.select else None, "detail": args.detail,
-            "isolation": args.isolation, "limits": limits}
 
 
 def _grade_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from grader.commands.cli import EXIT_INTERNAL, EXIT_OK
+from grader.commands.options import EXIT_INTERNAL, EXIT_OK
 from grader.pack.config import REPO_ROOT, find_config, load_settings
 
 PACK_SUFFIXES = (".yaml", ".yml")

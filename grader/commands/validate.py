@@ -28,7 +28,7 @@ class Finding:
 
 
 def command(argv: list[str]) -> int:
-    from grader.commands.cli import EXIT_OK, EXIT_PACK, add_settings_arguments, settings_overrides
+    from grader.commands.options import EXIT_OK, EXIT_PACK, add_settings_arguments, settings_overrides
 
     parser = argparse.ArgumentParser(prog="python -m grader validate",
                                      description="Check the exercise pack, its solutions and its wrong-answer fixtures.")

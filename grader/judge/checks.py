@@ -19,7 +19,7 @@ from grader.observe.inputs import build_inputs, describe
 from grader.insight.behaviour import value_digest
 from grader.pack.load import Case, Check, Exercise
 from grader.run.plan import Probe, References
-from grader.run.runner import RunResult
+from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
 
 

@@ -273,3 +273,16 @@ def _claimed(data: dict[str, Any], name: str, kind: type) -> Any:
     claimed = data.get(name)
     ok = isinstance(claimed, kind) and not isinstance(claimed, bool)
     return claimed if ok and (kind is int or len(claimed) <= 200) else None
+
+
+@dataclass
+class RunResult:
+    """Everything the child reported, decoded, keyed for the judges: what the run stage hands on."""
+
+    cells: dict[int, dict[str, Any]] = field(default_factory=dict)
+    figures: list[dict[str, Any]] = field(default_factory=list)
+    names: list[dict[str, Any]] = field(default_factory=list)
+    probes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    isolation: dict[str, Any] = field(default_factory=dict)
+    output: str = ""
+    notes: list[str] = field(default_factory=list)

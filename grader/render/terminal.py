@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from grader.render import fold
+from grader.render.isolation import describe
 from grader.model import Diagnosis, ExerciseResult, Report
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "missing": "?"}
@@ -30,8 +31,6 @@ def to_text(report: Report, *, verbose: bool = False,
         lines.extend(_exercise_details(exercise, verbose, fold_hint))
     lines += cells_and_notes(report)
     if report.isolation:
-        from grader.run.sandbox import describe
-
         lines += ["", f"Sandbox: {describe(report.isolation)}"]
     lines += ["", f"Total: {_points(report.score)}/{_points(report.max_score)}"]
     return "\n".join(lines) + "\n"

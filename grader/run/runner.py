@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.observe import devices, records
+from grader.observe.records import RunResult
 from grader.observe.budget import CallBudget, ProbeClock
 from grader.run.forkserver import ForkServer
 from grader.pack.limits import Limits
@@ -25,19 +26,6 @@ GRACE_SECONDS = 2.0
 MAX_RESTARTS = 6
 MAX_SERVER_LOSSES = 2
 MAX_RESULT_BYTES = 64_000_000
-
-
-@dataclass
-class RunResult:
-    """Everything the child reported, keyed for the compare stage."""
-
-    cells: dict[int, dict[str, Any]] = field(default_factory=dict)
-    figures: list[dict[str, Any]] = field(default_factory=list)
-    names: list[dict[str, Any]] = field(default_factory=list)
-    probes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    isolation: dict[str, Any] = field(default_factory=dict)
-    output: str = ""
-    notes: list[str] = field(default_factory=list)
 
 
 class OutputBuffer:

@@ -20,7 +20,7 @@ DESCRIPTION = ("Serve a web page where students upload their notebooks and read 
 
 def _parser() -> argparse.ArgumentParser:
     from grader.commands.batch import _cores, _positive_int
-    from grader.commands.cli import add_settings_arguments
+    from grader.commands.options import add_settings_arguments
     from grader.cluster import cluster_spec
 
     parser = argparse.ArgumentParser(prog="python -m grader serve", description=DESCRIPTION)
@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def command(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    from grader.commands.cli import settings_overrides
+    from grader.commands.options import settings_overrides
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:

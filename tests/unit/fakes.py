@@ -15,7 +15,7 @@ from grader.judge.grade import grade_exercise
 from grader.model import ExerciseResult
 from grader.pack.load import Case, Check, Exercise
 from grader.run.plan import Probe, probes_for
-from grader.run.runner import RunResult
+from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
 from grader.source.submission import Cell
 

@@ -19,8 +19,7 @@ from .child import enter
 from .identity import UID_BASE, claim_block, slot_uid
 from .interpreter import PRELOAD
 from .reaper import kill_slot_processes, orphans, sweep
-from .report import describe
 from .server import prepare_server
 
-__all__ = ["PRELOAD", "UID_BASE", "claim_block", "describe", "enter", "kill_slot_processes",
+__all__ = ["PRELOAD", "UID_BASE", "claim_block", "enter", "kill_slot_processes",
            "orphans", "prepare_server", "slot_uid", "sweep"]

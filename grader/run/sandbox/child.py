@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from grader.pack.limits import Limits
-from . import fds, identity, interpreter, landlock, mounts, network, paths, report, rlimits
+from . import fds, identity, interpreter, landlock, mounts, network, paths, rlimits, strength
 from . import environment, seccomp, server
 
 
@@ -28,7 +28,7 @@ def enter(slot: int, workdir: str, limits: Limits, protected: list[str],
                  keep_fds)
     except Exception as exc:  # a bug in a layer must not stop the report
         state["notes"].append(f"sandbox error: {exc!r}")
-    state["level"] = report.level(state)
+    state["level"] = strength.level(state)
     state["ms"] = round((time.perf_counter() - started) * 1000, 2)
     return state
 

@@ -1,19 +1,7 @@
-"""What is in force, as one word and as one line for people."""
+"""The sandbox in force, as one line for people (the child reports it as data)."""
 from __future__ import annotations
 
 from typing import Any
-
-def level(isolation: dict[str, Any]) -> str:
-    """strong: own uid, Landlock allow-list, no network at all (TCP and UDP);
-    standard: protected files unreadable (Landlock or mounts) and at least TCP closed;
-    basic: anything less, i.e. resource limits only."""
-    closed = isolation.get("network") in ("netns", "seccomp")
-    if isolation.get("uid") is not None and isolation.get("landlock") and closed:
-        return "strong"
-    guarded = isolation.get("landlock") or isolation.get("hidden", 0) > 0
-    if guarded and isolation.get("network", "none") != "none":
-        return "standard"
-    return "basic"
 
 
 def describe(isolation: dict[str, Any]) -> str:
@@ -28,7 +16,7 @@ def describe(isolation: dict[str, Any]) -> str:
     parts.append(_limits(isolation.get("rlimits") or {}))
     if isolation.get("lazy_imports") is False:
         parts.append("preloaded modules only")
-    return f"{isolation.get('level', level(isolation))}: " + ", ".join(parts)
+    return f"{isolation.get('level', 'basic')}: " + ", ".join(parts)
 
 
 def _limits(rlimits: dict[str, Any]) -> str:
