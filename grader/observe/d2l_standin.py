@@ -84,7 +84,7 @@ def num_gpus() -> int:
 
 
 def gpu(i: int = 0) -> torch.device:
-    """GPU i; on a machine without one, the CPU (CUDA code runs there, see README)."""
+    """GPU i; on a machine without one, the CPU (CUDA code runs there, see docs/instructors.md)."""
     return torch.device(f"cuda:{i}") if num_gpus() > i else cpu()
 
 

@@ -1,4 +1,4 @@
-"""Confinement of the child process that runs one submission; README "Security" explains it.
+"""Confinement of the child process that runs one submission; docs/operations.md "Security" explains it.
 
 What the fork server calls, and when:
 
