@@ -20,7 +20,7 @@ def test_the_student_wheel_holds_the_checker_and_no_solution_or_hidden_case(tmp_
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         texts = "\n".join(archive.read(n).decode("utf-8", "replace") for n in names)
-    assert "grader/notebook.py" in names and "grader/public.py" in names  # grader.check() runs
+    assert "grader/notebook.py" in names and "grader/run/public.py" in names  # grader.check() runs
     assert not [n for n in names if n.startswith(("solutions/", "exercises/")) or n.endswith(".yaml")]
     for path in SOLUTIONS.glob("*.py"):
         source = path.read_text(encoding="utf-8")
