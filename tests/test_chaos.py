@@ -167,7 +167,7 @@ class Killer:
     def _targets(self, tree: dict[int, int]) -> list[int]:
         me = self.batch.process.pid
         workers = [p for p, parent in tree.items() if parent == me and "spawn_main" in _cmdline(p)]
-        servers = [p for p, parent in tree.items() if parent in workers and "spawn_main" in _cmdline(p)]
+        servers = [p for p, parent in tree.items() if parent in workers and _is_fork_server(p)]
         if self.kind == "scheduler":
             return [me]
         if self.kind in ("worker", "worker-startup"):
@@ -175,7 +175,7 @@ class Killer:
         if self.kind == "worker-forkserver":
             return servers
         if self.kind == "local-forkserver":
-            return [p for p, parent in tree.items() if parent == me and _cmdline(p) == _cmdline(me)]
+            return [p for p, parent in tree.items() if parent == me and _is_fork_server(p)]
         if self.kind in ("nanny", "every-nanny"):
             return [p for p in self.nannies if p in tree]
         return [p for p in tree if _comm(p) == "grader-chaos"]
@@ -193,6 +193,11 @@ def _tree() -> dict[int, int]:
             parents[int(proc.name)] = int(next(line.split()[1] for line in status.splitlines()
                                                if line.startswith("PPid:")))
     return parents
+
+
+def _is_fork_server(pid: int) -> bool:
+    """The fork server is a fresh interpreter started with the grader's boot line."""
+    return "forkserver import main" in _cmdline(pid)
 
 
 def _cmdline(pid: int) -> str:
