@@ -10,7 +10,8 @@ import difflib
 import re
 
 from grader.judge import checks, diagnose
-from grader.judge.checks import Evidence, Verdict
+from grader.judge.checks import Evidence
+from grader.judge.verdict import Verdict
 from grader.observe.figures import MAX_IMAGES
 from grader.insight.behaviour import case_token
 from grader.insight.source import function_source
