@@ -21,19 +21,7 @@ from grader.pack.load import Case, Check, Exercise
 from grader.run.plan import Probe, References
 from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
-
-
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    code: str = ""
-    message: str = ""
-    details: str = ""
-    raised: bool = False
-    observed: str = ""
-
-
-PASS = Verdict(True)
+from grader.judge.verdict import PASS, Verdict
 
 
 @dataclass
@@ -248,10 +236,8 @@ def judge_control_flow(exercise: Exercise, check: Check, evidence: Evidence) -> 
 
 
 def judge_figure(exercise: Exercise, check: Check, evidence: Evidence) -> Verdict:
-    found = figurecheck.find_curves(evidence.run.figures, check.options, evidence.source.cell_name)
-    if found.ok:
-        return PASS
-    return _failure(found.code, found.message, found.details)
+    verdict = figurecheck.find_curves(evidence.run.figures, check.options, evidence.source.cell_name)
+    return PASS if verdict.ok else verdict
 
 
 WHOLE_SUBMISSION_JUDGES = {"control_flow": judge_control_flow, "figure": judge_figure}

@@ -82,11 +82,6 @@ ERROR_TABLE: tuple[tuple[str, str], ...] = (
     (r"One of the differentiated Tensors appears to not have been used in the graph", "no-grad-tracking"),
 )
 
-ASCII_FOR = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\uff1a": ":",
-             "\uff0c": ",", "\uff08": "(", "\uff09": ")", "\uff1b": ";", "\u3002": ".",
-             "\uff1d": "=", "\u3000": " "}
-
-
 def message(code: str, **fields: Any) -> str:
     """The default message of a code with its blanks filled (missing blanks stay readable)."""
     template = MESSAGES.get(code, code)

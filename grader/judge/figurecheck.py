@@ -6,29 +6,20 @@ matching each expression, over x ranges that overlap by at least `min_span`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
 
+from grader.judge.verdict import PASS, Verdict
 from grader.pack import expressions
 
 
-@dataclass(frozen=True)
-class Found:
-    ok: bool
-    code: str = ""
-    message: str = ""
-    details: str = ""
-    figure: int = -1
-
-
 def find_curves(figures: list[dict[str, Any]], options: dict[str, Any],
-                cell_name: Callable[[object], str] = lambda index: f"cell {index}") -> Found:
+                cell_name: Callable[[object], str] = lambda index: f"cell {index}") -> Verdict:
     """The figure holding every wanted curve; `cell_name` names a cell as the student finds it."""
     wanted = list(options.get("curves", []))
     if not isinstance(figures, list) or not figures:
-        return Found(False, "no-figure", "No matplotlib figure was drawn. Plot the curves with "
+        return Verdict(False, "no-figure", "No matplotlib figure was drawn. Plot the curves with "
                                          "plt.plot(...) or d2l.plot(...) in a cell.")
     functions = [expressions.compile_function(w, {"torch": torch, "math": math}) for w in wanted]
     rtol, atol = options.get("rtol", 1e-3), options.get("atol", 1e-3)
@@ -39,11 +30,11 @@ def find_curves(figures: list[dict[str, Any]], options: dict[str, Any],
         matches = [[i for i, c in enumerate(curves) if _matches(c, f, rtol, atol)] for f in functions]
         assignment = _distinct(matches)
         if assignment is not None and _overlap([curves[i] for i in assignment]) >= min_span:
-            return Found(True, figure=number)
+            return PASS
         notes.append(_note(number, figure, curves, wanted, matches, cell_name))
     message = ("A figure was drawn, but none shows all of: " + ", ".join(wanted) +
                f" over a common x range of at least {min_span:g}.")
-    return Found(False, "curve-mismatch", message, "\n".join(notes[:5]))
+    return Verdict(False, "curve-mismatch", message, "\n".join(notes[:5]))
 
 
 def _curves(figure: dict[str, Any]) -> list[dict[str, Any]]:

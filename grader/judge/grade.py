@@ -10,15 +10,16 @@ import difflib
 import re
 
 from grader.judge import checks, diagnose
-from grader.judge.checks import Evidence, Verdict
+from grader.judge.checks import Evidence
+from grader.judge.verdict import Verdict
 from grader.observe.figures import MAX_IMAGES
 from grader.insight.behaviour import case_token
 from grader.insight.source import function_source
 from grader.model import Attachment, CheckResult, Diagnosis, ExerciseResult, round_score
 from grader.pack.load import Check, Exercise
 from grader.run.plan import probes_for
-from grader.source.static import TYPOGRAPHIC as _TYPO_NAME
 from grader.source.submission import Cell
+from grader.source.typography import ascii_for, description
 
 
 def grade_exercise(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ...],
@@ -160,8 +161,8 @@ def _syntax_problem_defining(name: str, evidence: Evidence, cells: tuple[Cell, .
         if problem.character:
             return Verdict(False, "typographic-characters", diagnose.message(
                 "typographic-characters", cell=cell.name, line=problem.line,
-                character=_TYPO_NAME.get(problem.character, problem.character),
-                source_line=problem.source_line, ascii=diagnose.ASCII_FOR.get(problem.character, "?")),
+                character=description(problem.character),
+                source_line=problem.source_line, ascii=ascii_for(problem.character)),
                 raised=True)
         return Verdict(False, "syntax-error", diagnose.message(
             "syntax-error", cell=cell.name, name=name,

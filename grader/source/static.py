@@ -11,16 +11,7 @@ from dataclasses import dataclass
 
 from grader.source import pysource
 from grader.source.submission import Cell
-
-TYPOGRAPHIC = {
-    "\u201c": "a curly opening quote “", "\u201d": "a curly closing quote ”",
-    "\u2018": "a curly opening quote ‘", "\u2019": "a curly closing quote ’",
-    "\uff1a": "a full-width colon ：", "\uff0c": "a full-width comma ，",
-    "\uff08": "a full-width parenthesis （", "\uff09": "a full-width parenthesis ）",
-    "\uff1b": "a full-width semicolon ；", "\u3002": "a full-width full stop 。",
-    "\uff1d": "a full-width equals sign ＝", "\u3000": "a full-width space",
-}
-
+from grader.source.typography import CHARACTERS
 
 @dataclass(frozen=True)
 class SyntaxProblem:
@@ -153,9 +144,9 @@ def _syntax_problem(cell: Cell, exc: SyntaxError) -> SyntaxProblem:
     lines = cell.code.splitlines()
     line = exc.lineno or 1
     text = lines[line - 1] if 0 < line <= len(lines) else (exc.text or "").rstrip("\n")
-    character = next((ch for ch in text if ch in TYPOGRAPHIC), "")
+    character = next((ch for ch in text if ch in CHARACTERS), "")
     if not character:
-        hit = next(((i, ch) for i, l in enumerate(lines, 1) for ch in l if ch in TYPOGRAPHIC
+        hit = next(((i, ch) for i, l in enumerate(lines, 1) for ch in l if ch in CHARACTERS
                     and not l.lstrip().startswith("#")), None)
         if hit and "invalid character" in (exc.msg or ""):
             line, character = hit
