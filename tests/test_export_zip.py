@@ -58,7 +58,9 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("checkout")
     shutil.copytree(REPO / "grader" / "export", root / "grader" / "export",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    for pure in ("model.py", "fold.py", "markdown.py"):  # what the exporters import, no torch
+    # what the exporters import, no torch
+    for pure in ("model.py", "render/__init__.py", "render/fold.py", "render/markdown.py"):
+        (root / "grader" / pure).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "grader" / pure, root / "grader" / pure)
     (root / "grader" / "__init__.py").write_text(FAKE_INIT)
     (root / "grader" / "__main__.py").write_text(FAKE_MAIN)

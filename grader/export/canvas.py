@@ -16,6 +16,7 @@ comes back as a warning.
 """
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path, PurePath
 
@@ -29,6 +30,19 @@ _JOIN_COLUMNS = ("SIS Login ID", "SIS User ID", "ID")
 _TITLE_AND_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z")  # the importer's own pattern
 _DOWNLOAD_NAME = re.compile(r"\A[^_]+(?:_late)?_(\d+)_\d+(?:_|\Z)")
 _SKIPPED_CELL = re.compile(r"\A(|muted|manual posting.*)\Z", re.IGNORECASE)
+HELP = "CSV for Canvas: Grades → Import"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--roster", type=Path, required=True,
+                        help="the course's gradebook CSV, exported from Canvas (Grades → Export)")
+    parser.add_argument("--assignment", help="the assignment's title in Canvas (default: the "
+                                             "roster's only `Title (id)` column)")
+
+
+def export(reports: list[Report], args: argparse.Namespace) -> Export:
+    """`python -m grader export canvas`: the assignment defaults to the roster's only one."""
+    return render(reports, args.roster, args.assignment or _only_assignment(args.roster))
 
 
 def render(reports: list[Report], roster_csv: Path, assignment_title: str, *,
@@ -60,6 +74,14 @@ def render(reports: list[Report], roster_csv: Path, assignment_title: str, *,
 def assignment_columns(roster_csv: Path) -> list[str]:
     """The roster's `Title (id)` headers: the assignments an import can update."""
     return [c for c in _read_roster(roster_csv)[0] if _TITLE_AND_ID.match(c)]
+
+
+def _only_assignment(roster: Path) -> str:
+    columns = assignment_columns(roster)
+    if len(columns) != 1:
+        raise ValueError(f"{roster} has {len(columns)} assignment columns "
+                         f"({', '.join(columns) or 'none'}): pass --assignment")
+    return columns[0]
 
 
 def _read_roster(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:

@@ -34,6 +34,11 @@ _WHEN_SHOWN = {
 }
 
 
+def results_file(report: Report) -> str:
+    """The file's text, ASCII-only JSON."""
+    return dumps(render(report))
+
+
 def render(report: Report, *, hidden_visibility: str = "after_published",
            output_cap: int = OUTPUT_CAP, total_cap: int = TOTAL_OUTPUT_CAP) -> dict[str, Any]:
     """The results.json object for one graded submission."""

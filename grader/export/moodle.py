@@ -8,6 +8,7 @@ a warning. Feedback is short plain text: each exercise's score and its diagnosis
 """
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from grader.export._csv import Export, key, read_rows, write_rows
@@ -18,6 +19,20 @@ ID_FIELDS = {"email": "Email address", "idnumber": "ID number"}
 # Headers of Moodle's grade export and of its user download, for each identifier.
 _ROSTER_HEADERS = {"email": ("Email address", "email"), "idnumber": ("ID number", "idnumber"),
                    "username": ("Username", "username")}
+HELP = "CSV for Moodle: Grades → Import → CSV file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--id-field", choices=sorted(ID_FIELDS), default="email",
+                        help="what identifies a student in Moodle (default: email)")
+    parser.add_argument("--roster", type=Path, help="a Moodle grade export or user download, to "
+                                                    "check and translate student identifiers")
+    parser.add_argument("--item", default="Autograder", help="the grade column's name")
+
+
+def export(reports: list[Report], args: argparse.Namespace) -> Export:
+    """`python -m grader export moodle`."""
+    return render(reports, args.id_field, args.roster, item=args.item)
 
 
 def render(reports: list[Report], id_field: str = "email", roster: Path | None = None, *,

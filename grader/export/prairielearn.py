@@ -24,6 +24,11 @@ SIZE_LIMIT = 1_000_000
 OUTPUT_CAP = 20_000
 
 
+def results_file(report: Report) -> str:
+    """The file's text, ASCII-only JSON."""
+    return dumps(render(report))
+
+
 def render(report: Report) -> dict[str, Any]:
     """The results.json object, its serialised size under SIZE_LIMIT bytes.
 

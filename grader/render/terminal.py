@@ -20,6 +20,10 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
 
 
+def json_file(report: Report) -> str:
+    return to_json(report) + "\n"
+
+
 def to_text(report: Report, *, verbose: bool = False,
             fold_hint: str = "--verbose shows each") -> str:
     """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can)."""
