@@ -21,8 +21,8 @@ import re
 from pathlib import Path, PurePath
 
 from grader.export._csv import Export, key, read_rows, write_rows
-from grader.export._feedback import number
 from grader.model import Report
+from grader.render.numbers import points
 
 STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"  # as Canvas's exporter writes it
@@ -55,16 +55,16 @@ def render(reports: list[Report], roster_csv: Path, assignment_title: str, *,
     rows = [list(STUDENT_COLUMNS) + [column]]
     maxima = sorted({r.max_score for r in reports})
     if len(maxima) > 1:
-        warnings.append(f"reports differ in max_score ({', '.join(map(number, maxima))}); "
-                        f"Points Possible uses {number(maxima[-1])}")
+        warnings.append(f"reports differ in max_score ({', '.join(map(points, maxima))}); "
+                        f"Points Possible uses {points(maxima[-1])}")
     if points_possible and maxima:
-        rows.append([POINTS_POSSIBLE, "", "", "", "", number(maxima[-1])])
+        rows.append([POINTS_POSSIBLE, "", "", "", "", points(maxima[-1])])
         if column in roster_points and _differs(roster_points[column], maxima[-1]):
             warnings.append(f"the roster says {column!r} is worth {roster_points[column]} points; "
-                            f"importing sets it to {number(maxima[-1])}")
+                            f"importing sets it to {points(maxima[-1])}")
     for index, student in enumerate(roster):
         if index in best:
-            rows.append([student[c] for c in STUDENT_COLUMNS] + [number(best[index].score)])
+            rows.append([student[c] for c in STUDENT_COLUMNS] + [points(best[index].score)])
         else:
             warnings.append(f"no report for {student['Student']!r} (ID {student['ID']}): "
                             "left out, so Canvas keeps their current score")

@@ -12,8 +12,9 @@ import argparse
 from pathlib import Path
 
 from grader.export._csv import Export, key, read_rows, write_rows
-from grader.export._feedback import codes, number
+from grader.export._feedback import codes
 from grader.model import Report
+from grader.render.numbers import points
 
 ID_FIELDS = {"email": "Email address", "idnumber": "ID number"}
 # Headers of Moodle's grade export and of its user download, for each identifier.
@@ -57,7 +58,7 @@ def render(reports: list[Report], id_field: str = "email", roster: Path | None =
             warnings.append(f"{report.submission}: {problem}; not exported (Moodle would abort "
                             "the whole import)")
         else:
-            rows.append([ident, number(report.score), feedback(report)])
+            rows.append([ident, points(report.score), feedback(report)])
     return Export(write_rows(rows), tuple(warnings))
 
 
@@ -68,7 +69,7 @@ def feedback(report: Report) -> str:
     for e in report.exercises:
         found = codes(e) or ([e.status] if e.status in ("missing", "error") else [])
         tail = f" [{', '.join(found)}]" if found else ""
-        parts.append(f"{e.id} {number(e.score)}/{number(e.max_score)}{tail}")
+        parts.append(f"{e.id} {points(e.score)}/{points(e.max_score)}{tail}")
     return "; ".join(parts)
 
 
