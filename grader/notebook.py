@@ -27,7 +27,7 @@ from grader.observe import probe
 from grader.render import fold, terminal as report
 from grader.judge.checks import WHOLE_SUBMISSION_JUDGES, Evidence
 from grader.errors import PackError
-from grader.render.feedback import points
+from grader.render.numbers import points
 from grader.observe.figures import MAX_FIGURES, record_figure
 from grader.judge.grade import grade_exercise
 from grader.model import Diagnosis, ExerciseResult, Report, round_score

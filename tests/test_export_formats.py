@@ -12,7 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from grader.export import RENDERERS, gradescope, junit, prairielearn
+from grader.export import gradescope, junit, prairielearn
+from grader.export.formats import FORMATS
 from grader.model import CellRun, CheckResult, Diagnosis, ExerciseResult, Report
 from test_export_schemas import (GRADESCOPE_SCHEMA, PRAIRIELEARN_SCHEMA, PRAIRIELEARN_SIZE_LIMIT,
                                  junit_problems, points_all_or_nothing)
@@ -87,7 +88,7 @@ def visible_tests(results: dict) -> list[dict]:
 @pytest.mark.parametrize("name", REPORTS)
 def test_gradescope_results_follow_the_spec(name: str) -> None:
     report = REPORTS[name]
-    results = json.loads(RENDERERS["gradescope"](report))
+    results = json.loads(FORMATS["gradescope"].render(report))
     jsonschema.validate(results, GRADESCOPE_SCHEMA)
     assert results["score"] == pytest.approx(report.score)
     assert isinstance(results["execution_time"], (int, float))
@@ -135,7 +136,7 @@ def test_gradescope_caps_each_output_and_the_total() -> None:
 
 
 def test_gradescope_keeps_unicode_and_fences_backticks_in_details() -> None:
-    results = json.loads(RENDERERS["gradescope"](UNICODE))
+    results = json.loads(FORMATS["gradescope"].render(UNICODE))
     output = results["tests"][0]["output"]
     assert TYPOGRAPHIC in output
     fence = re.search(r"^(`{3,})text$", output, re.M).group(1)
@@ -194,7 +195,7 @@ def test_the_same_diagnosis_in_several_cases_is_said_once() -> None:
 @pytest.mark.parametrize("name", REPORTS)
 def test_prairielearn_results_follow_the_documentation(name: str) -> None:
     report = REPORTS[name]
-    text = RENDERERS["prairielearn"](report)
+    text = FORMATS["prairielearn"].render(report)
     results = json.loads(text)
     jsonschema.validate(results, PRAIRIELEARN_SCHEMA)
     assert len(text.encode("utf-8")) < PRAIRIELEARN_SIZE_LIMIT
@@ -240,7 +241,7 @@ def test_prairielearn_not_gradable_command(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", REPORTS)
 def test_junit_parses_and_has_the_junit_structure(name: str) -> None:
     report = REPORTS[name]
-    text = RENDERERS["junit"](report)
+    text = FORMATS["junit"].render(report)
     assert junit_problems(text) == []
     suite = ET.fromstring(text.encode("utf-8")).find("testsuite")
     cases = suite.findall("testcase")
@@ -274,10 +275,7 @@ def test_junit_survives_control_characters_and_huge_details() -> None:
     assert all(len(f.text) <= junit.TEXT_CAP for f in ET.fromstring(huge).iter("failure"))
 
 
-def test_renderers_registry_returns_text_for_each_format() -> None:
-    assert set(RENDERERS) == {"gradescope", "prairielearn", "junit"}
-    for render in RENDERERS.values():
-        assert isinstance(render(MIXED), str)
-    # JSON is written ASCII-only, so no writer's encoding can corrupt it
-    assert RENDERERS["gradescope"](UNICODE).isascii()
-    assert RENDERERS["prairielearn"](UNICODE).isascii()
+def test_json_formats_are_ascii_only() -> None:
+    """JSON is written ASCII-only, so no writer's encoding can corrupt it."""
+    assert FORMATS["gradescope"].render(UNICODE).isascii()
+    assert FORMATS["prairielearn"].render(UNICODE).isascii()

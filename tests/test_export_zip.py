@@ -58,9 +58,10 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("checkout")
     shutil.copytree(REPO / "grader" / "export", root / "grader" / "export",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "grader" / "render").mkdir()
-    (root / "grader" / "render" / "__init__.py").write_text("")
-    for pure in ("model.py", "render/fold.py", "render/markdown.py"):  # what the exporters import, no torch
+    # what the exporters import, no torch
+    for pure in ("model.py", "render/__init__.py", "render/fold.py", "render/markdown.py",
+                 "render/numbers.py"):
+        (root / "grader" / pure).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "grader" / pure, root / "grader" / pure)
     (root / "grader" / "__init__.py").write_text(FAKE_INIT)
     (root / "grader" / "__main__.py").write_text(FAKE_MAIN)

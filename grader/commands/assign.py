@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from grader.run import public
 from grader.commands.options import EXIT_OK, EXIT_USAGE
 from grader.pack.config import find_config, load_settings
-from grader.render.feedback import points
+from grader.render.numbers import points
 from grader.pack.load import Exercise, Pack, load_pack
 from grader.run.plan import References
 

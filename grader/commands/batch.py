@@ -28,7 +28,8 @@ from tqdm import tqdm
 
 from grader.cluster import ClusterError, cluster_spec, open_cluster
 from grader.source.discover import Discovery, Submission, discover
-from grader.render.feedback import points, to_html, to_markdown
+from grader.render.feedback import to_html, to_markdown
+from grader.render.numbers import points
 from grader.commands.gradebook import Gradebook
 from grader.pack.limits import Limits
 from grader.model import Report

@@ -13,8 +13,8 @@ from typing import Callable
 from grader.commands.options import (EXIT_INTERNAL, EXIT_OK, EXIT_PACK, EXIT_USAGE,
                                      add_settings_arguments, settings_overrides)
 from grader.errors import PackError, SubmissionError
+from grader.export.formats import FORMATS, SUBMISSION_FORMATS
 
-FORMATS = ("text", "json", "gradescope", "prairielearn", "junit")
 FORMATS_WITH_FIGURES = ("json",)  # the others never show the student's figure: do not draw it
 
 
@@ -25,7 +25,7 @@ def _grade_parser() -> argparse.ArgumentParser:
                     "validate, batch, similarity, export, gradescope, assign, student-package, serve "
                     "(python -m grader COMMAND -h).")
     parser.add_argument("submission", help="the student's notebook or .py file")
-    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--format", choices=SUBMISSION_FORMATS, default="text")
     parser.add_argument("--out", help="write the report to this file instead of standard output")
     parser.add_argument("--student", default="", help="the student's id (per-student inputs)")
     parser.add_argument("--public-only", action="store_true", help="grade public cases only")
@@ -53,15 +53,7 @@ def grade_command(argv: list[str]) -> int:
 
 
 def render(report, fmt: str, *, verbose: bool = False) -> str:
-    from grader.render import terminal as plain
-
-    if fmt == "text":
-        return plain.to_text(report, verbose=verbose)
-    if fmt == "json":
-        return plain.to_json(report) + "\n"
-    from grader.export import RENDERERS
-
-    return RENDERERS[fmt](report)
+    return FORMATS[fmt].render(report, verbose=verbose)
 
 
 def _commands() -> dict[str, Callable[[list[str]], int]]:

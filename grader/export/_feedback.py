@@ -6,10 +6,10 @@ bound for a platform passes through `cap`; hidden-case diagnoses are told apart 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Iterable
 
-from grader.model import Diagnosis, ExerciseResult, Report, round_score
+from grader.model import Diagnosis, ExerciseResult, Report
+from grader.render.numbers import points
 
 
 def cap(text: str, limit: int, *, keep: str = "head") -> str:
@@ -37,17 +37,6 @@ def budgets(lengths: list[int], per_item: int, total: int) -> list[int]:
         caps[i] = max(0, min(lengths[i], per_item, left // (len(lengths) - rank)))
         left -= caps[i]
     return caps
-
-
-def points(value: float) -> float:
-    """A score JSON can carry (no NaN or infinity) without float noise such as 1.9999999999."""
-    return round_score(value) if math.isfinite(value) else 0.0
-
-
-def number(value: float) -> str:
-    """A score for a CSV cell or a message: `9.5`, `10`, never `1e+01` or `9.500000001`."""
-    text = f"{points(value):.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 def split_hidden(diagnoses: Iterable[Diagnosis]) -> tuple[list[Diagnosis], list[Diagnosis]]:
@@ -103,7 +92,7 @@ def summary_lines(report: Report) -> list[str]:
     grader called it on hidden inputs.
     """
     name = report.submission or "submission"
-    lines = [f"{name}: {number(report.score)} / {number(report.max_score)} points"]
+    lines = [f"{name}: {points(report.score)} / {points(report.max_score)} points"]
     lines += [f"Note: {note}" for note in report.notes]
     for cell in report.cells:
         if cell.error_type:

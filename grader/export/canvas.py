@@ -16,12 +16,13 @@ comes back as a warning.
 """
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path, PurePath
 
 from grader.export._csv import Export, key, read_rows, write_rows
-from grader.export._feedback import number
 from grader.model import Report
+from grader.render.numbers import points
 
 STUDENT_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "    Points Possible"  # as Canvas's exporter writes it
@@ -29,6 +30,19 @@ _JOIN_COLUMNS = ("SIS Login ID", "SIS User ID", "ID")
 _TITLE_AND_ID = re.compile(r"\A(.*)\s\((\d+)\)\Z")  # the importer's own pattern
 _DOWNLOAD_NAME = re.compile(r"\A[^_]+(?:_late)?_(\d+)_\d+(?:_|\Z)")
 _SKIPPED_CELL = re.compile(r"\A(|muted|manual posting.*)\Z", re.IGNORECASE)
+HELP = "CSV for Canvas: Grades → Import"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--roster", type=Path, required=True,
+                        help="the course's gradebook CSV, exported from Canvas (Grades → Export)")
+    parser.add_argument("--assignment", help="the assignment's title in Canvas (default: the "
+                                             "roster's only `Title (id)` column)")
+
+
+def export(reports: list[Report], args: argparse.Namespace) -> Export:
+    """`python -m grader export canvas`: the assignment defaults to the roster's only one."""
+    return render(reports, args.roster, args.assignment or _only_assignment(args.roster))
 
 
 def render(reports: list[Report], roster_csv: Path, assignment_title: str, *,
@@ -41,16 +55,16 @@ def render(reports: list[Report], roster_csv: Path, assignment_title: str, *,
     rows = [list(STUDENT_COLUMNS) + [column]]
     maxima = sorted({r.max_score for r in reports})
     if len(maxima) > 1:
-        warnings.append(f"reports differ in max_score ({', '.join(map(number, maxima))}); "
-                        f"Points Possible uses {number(maxima[-1])}")
+        warnings.append(f"reports differ in max_score ({', '.join(map(points, maxima))}); "
+                        f"Points Possible uses {points(maxima[-1])}")
     if points_possible and maxima:
-        rows.append([POINTS_POSSIBLE, "", "", "", "", number(maxima[-1])])
+        rows.append([POINTS_POSSIBLE, "", "", "", "", points(maxima[-1])])
         if column in roster_points and _differs(roster_points[column], maxima[-1]):
             warnings.append(f"the roster says {column!r} is worth {roster_points[column]} points; "
-                            f"importing sets it to {number(maxima[-1])}")
+                            f"importing sets it to {points(maxima[-1])}")
     for index, student in enumerate(roster):
         if index in best:
-            rows.append([student[c] for c in STUDENT_COLUMNS] + [number(best[index].score)])
+            rows.append([student[c] for c in STUDENT_COLUMNS] + [points(best[index].score)])
         else:
             warnings.append(f"no report for {student['Student']!r} (ID {student['ID']}): "
                             "left out, so Canvas keeps their current score")
@@ -60,6 +74,14 @@ def render(reports: list[Report], roster_csv: Path, assignment_title: str, *,
 def assignment_columns(roster_csv: Path) -> list[str]:
     """The roster's `Title (id)` headers: the assignments an import can update."""
     return [c for c in _read_roster(roster_csv)[0] if _TITLE_AND_ID.match(c)]
+
+
+def _only_assignment(roster: Path) -> str:
+    columns = assignment_columns(roster)
+    if len(columns) != 1:
+        raise ValueError(f"{roster} has {len(columns)} assignment columns "
+                         f"({', '.join(columns) or 'none'}): pass --assignment")
+    return columns[0]
 
 
 def _read_roster(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:

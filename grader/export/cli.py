@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from grader.export import canvas, moodle
 from grader.export._csv import Export
+from grader.export.formats import BATCH_FORMATS, FORMATS
 from grader.export.gradescope_build import build_zip
 from grader.model import Report, report_from_dict
 
@@ -30,36 +30,22 @@ def gradescope_command(argv: list[str]) -> int:
 
 def add_export_arguments(subparsers: argparse._SubParsersAction) -> None:
     export = subparsers.add_parser("export", help="gradebook CSV from a batch output folder")
-    lms = export.add_subparsers(dest="lms", required=True, metavar="{canvas,moodle}")
-    batch_help = "the batch command's output folder (its reports/*.json)"
-    out_help = "file to write (default: standard output)"
-
-    c = lms.add_parser("canvas", help="CSV for Canvas: Grades → Import")
-    c.add_argument("--batch", type=Path, required=True, help=batch_help)
-    c.add_argument("--roster", type=Path, required=True,
-                   help="the course's gradebook CSV, exported from Canvas (Grades → Export)")
-    c.add_argument("--assignment", help="the assignment's title in Canvas (default: the "
-                                        "roster's only `Title (id)` column)")
-    c.add_argument("--out", type=Path, help=out_help)
-
-    m = lms.add_parser("moodle", help="CSV for Moodle: Grades → Import → CSV file")
-    m.add_argument("--batch", type=Path, required=True, help=batch_help)
-    m.add_argument("--id-field", choices=sorted(moodle.ID_FIELDS), default="email",
-                   help="what identifies a student in Moodle (default: email)")
-    m.add_argument("--roster", type=Path, help="a Moodle grade export or user download, to "
-                                               "check and translate student identifiers")
-    m.add_argument("--item", default="Autograder", help="the grade column's name")
-    m.add_argument("--out", type=Path, help=out_help)
+    lms = export.add_subparsers(dest="lms", required=True,
+                                metavar="{" + ",".join(BATCH_FORMATS) + "}")
+    for name in BATCH_FORMATS:
+        module = FORMATS[name].load()
+        parser = lms.add_parser(name, help=module.HELP)
+        parser.add_argument("--batch", type=Path, required=True,
+                            help="the batch command's output folder (its reports/*.json)")
+        module.add_arguments(parser)
+        parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
 
 def run_export(args: argparse.Namespace) -> int:
+    export_format = FORMATS[args.lms]
     try:
         reports, warnings = load_batch(args.batch)
-        if args.lms == "canvas":
-            title = args.assignment or _only_assignment(args.roster)
-            result = canvas.render(reports, args.roster, title)
-        else:
-            result = moodle.render(reports, args.id_field, args.roster, item=args.item)
+        result = getattr(export_format.load(), export_format.function)(reports, args)
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -110,14 +96,6 @@ def _parser(add: Callable[[argparse._SubParsersAction], None]) -> argparse.Argum
     parser = argparse.ArgumentParser(prog="python -m grader")
     add(parser.add_subparsers(required=True))
     return parser
-
-
-def _only_assignment(roster: Path) -> str:
-    columns = canvas.assignment_columns(roster)
-    if len(columns) != 1:
-        raise ValueError(f"{roster} has {len(columns)} assignment columns "
-                         f"({', '.join(columns) or 'none'}): pass --assignment")
-    return columns[0]
 
 
 def _write(result: Export, out: Path | None) -> None:

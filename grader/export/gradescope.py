@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from grader.render import fold, markdown
-from grader.export._feedback import (budgets, cap, dumps, exercise_name, points,
+from grader.export._feedback import (budgets, cap, dumps, exercise_name,
                                      split_hidden, summary_lines)
 from grader.render.fold import grouped
 from grader.model import Diagnosis, ExerciseResult, Report
+from grader.render.numbers import json_score, points
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 OUTPUT_CAP = 10_000
@@ -32,6 +33,11 @@ _WHEN_SHOWN = {
     "after_published": "are shown once grades are published",
     "visible": "are shown in the test that follows",
 }
+
+
+def results_file(report: Report) -> str:
+    """The file's text, ASCII-only JSON."""
+    return dumps(render(report))
 
 
 def render(report: Report, *, hidden_visibility: str = "after_published",
@@ -52,8 +58,8 @@ def render(report: Report, *, hidden_visibility: str = "after_published",
     for test, limit in zip(tests, caps[1:]):
         test["output"] = cap(test["output"], limit)
     return {
-        "score": points(report.score),
-        "execution_time": points(report.seconds),
+        "score": json_score(report.score),
+        "execution_time": json_score(report.seconds),
         "output": cap(summary, caps[0]),
         "output_format": "md",
         "test_output_format": "md",
@@ -84,7 +90,7 @@ def failure_results(message: str, *, details: str = "") -> dict[str, Any]:
 
 def _exercise_test(exercise: ExerciseResult, number: str, visible: list[Diagnosis],
                    hidden: list[Diagnosis], hidden_visibility: str) -> dict[str, Any]:
-    blocks = [f"**{points(exercise.score):g} / {points(exercise.max_score):g} points** "
+    blocks = [f"**{points(exercise.score)} / {points(exercise.max_score)} points** "
               f"({exercise.status})"]
     blocks += [f"- {markdown.code(c.name or c.kind)}: {c.cases_passed} of {c.cases_total} cases passed"
                for c in exercise.checks if c.cases_total]
@@ -95,8 +101,8 @@ def _exercise_test(exercise: ExerciseResult, number: str, visible: list[Diagnosi
     return {
         "name": exercise_name(exercise),
         "number": number,
-        "score": points(exercise.score),
-        "max_score": points(exercise.max_score),
+        "score": json_score(exercise.score),
+        "max_score": json_score(exercise.max_score),
         "status": "passed" if exercise.status == "passed" else "failed",
         "output": "\n\n".join(blocks),
         "output_format": "md",

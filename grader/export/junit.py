@@ -14,10 +14,11 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 
-from grader.export._feedback import (cap, diagnosis_line, first_details, hidden_line, number,
+from grader.export._feedback import (cap, diagnosis_line, first_details, hidden_line,
                                      split_hidden, summary_lines)
 from grader.render.fold import grouped
 from grader.model import ExerciseResult, Report
+from grader.render.numbers import points
 
 MESSAGE_CAP = 500
 TEXT_CAP = 20_000
@@ -35,7 +36,7 @@ def render(report: Report) -> str:
     root = ET.Element("testsuites", {"name": "grader", **counts})
     suite = ET.SubElement(root, "testsuite", {"name": _clean(report.submission or "submission"),
                                               **counts})
-    _properties(suite, {"score": number(report.score), "max_score": number(report.max_score),
+    _properties(suite, {"score": points(report.score), "max_score": points(report.max_score),
                         "submission": report.submission, "student": report.student,
                         "pack_hash": report.pack_hash})
     classname = _classname(report)
@@ -49,16 +50,16 @@ def render(report: Report) -> str:
 
 def _testcase(suite: ET.Element, classname: str, exercise: ExerciseResult) -> None:
     case = ET.SubElement(suite, "testcase", {"classname": classname, "name": exercise.id})
-    _properties(case, {"score": number(exercise.score),
-                       "max_score": number(exercise.max_score), "status": exercise.status})
+    _properties(case, {"score": points(exercise.score),
+                       "max_score": points(exercise.max_score), "status": exercise.status})
     if exercise.status == "passed":
         return
     visible, hidden = split_hidden(exercise.diagnoses)
     lines = [diagnosis_line(g) for g in grouped(visible)] + [hidden_line(g)
                                                              for g in grouped(hidden)]
     details = first_details(grouped(visible))
-    first = lines[0] if lines else (f"{exercise.status}: {number(exercise.score)} / "
-                                    f"{number(exercise.max_score)} points")
+    first = lines[0] if lines else (f"{exercise.status}: {points(exercise.score)} / "
+                                    f"{points(exercise.max_score)} points")
     kind = exercise.status if not (visible or hidden) else (visible or hidden)[0].code
     tag = "error" if exercise.status == "error" else "failure"
     element = ET.SubElement(case, tag, {"message": _clean(cap(first, MESSAGE_CAP)), "type": kind})

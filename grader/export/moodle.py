@@ -8,16 +8,32 @@ a warning. Feedback is short plain text: each exercise's score and its diagnosis
 """
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from grader.export._csv import Export, key, read_rows, write_rows
-from grader.export._feedback import codes, number
+from grader.export._feedback import codes
 from grader.model import Report
+from grader.render.numbers import points
 
 ID_FIELDS = {"email": "Email address", "idnumber": "ID number"}
 # Headers of Moodle's grade export and of its user download, for each identifier.
 _ROSTER_HEADERS = {"email": ("Email address", "email"), "idnumber": ("ID number", "idnumber"),
                    "username": ("Username", "username")}
+HELP = "CSV for Moodle: Grades → Import → CSV file"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--id-field", choices=sorted(ID_FIELDS), default="email",
+                        help="what identifies a student in Moodle (default: email)")
+    parser.add_argument("--roster", type=Path, help="a Moodle grade export or user download, to "
+                                                    "check and translate student identifiers")
+    parser.add_argument("--item", default="Autograder", help="the grade column's name")
+
+
+def export(reports: list[Report], args: argparse.Namespace) -> Export:
+    """`python -m grader export moodle`."""
+    return render(reports, args.id_field, args.roster, item=args.item)
 
 
 def render(reports: list[Report], id_field: str = "email", roster: Path | None = None, *,
@@ -42,7 +58,7 @@ def render(reports: list[Report], id_field: str = "email", roster: Path | None =
             warnings.append(f"{report.submission}: {problem}; not exported (Moodle would abort "
                             "the whole import)")
         else:
-            rows.append([ident, number(report.score), feedback(report)])
+            rows.append([ident, points(report.score), feedback(report)])
     return Export(write_rows(rows), tuple(warnings))
 
 
@@ -53,7 +69,7 @@ def feedback(report: Report) -> str:
     for e in report.exercises:
         found = codes(e) or ([e.status] if e.status in ("missing", "error") else [])
         tail = f" [{', '.join(found)}]" if found else ""
-        parts.append(f"{e.id} {number(e.score)}/{number(e.max_score)}{tail}")
+        parts.append(f"{e.id} {points(e.score)}/{points(e.max_score)}{tail}")
     return "; ".join(parts)
 
 

@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, first_details,
-                                     hidden_line, points, split_hidden, summary_lines)
+                                     hidden_line, split_hidden, summary_lines)
 from grader.render.fold import grouped
 from grader.model import ExerciseResult, Report
+from grader.render.numbers import json_score
 
 SIZE_LIMIT = 1_000_000
 OUTPUT_CAP = 20_000
+
+
+def results_file(report: Report) -> str:
+    """The file's text, ASCII-only JSON."""
+    return dumps(render(report))
 
 
 def render(report: Report) -> dict[str, Any]:
@@ -60,8 +66,8 @@ def _test(exercise: ExerciseResult, limit: int) -> dict[str, Any]:
     details = "\n\n".join(first_details(grouped(visible)))
     return {
         "name": exercise_name(exercise),
-        "points": points(exercise.score),
-        "max_points": points(exercise.max_score),
+        "points": json_score(exercise.score),
+        "max_points": json_score(exercise.max_score),
         "message": cap("\n".join(lines) or exercise.status, limit),
         "output": cap(details, limit),
     }

@@ -12,16 +12,12 @@ import binascii
 import html
 
 from grader.render import fold, markdown
-from grader.model import Attachment, Diagnosis, ExerciseResult, Report, round_score
+from grader.model import Attachment, Diagnosis, ExerciseResult, Report
+from grader.render.numbers import points
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 NOT_ATTEMPTED = ("Each still raises NotImplementedError, as handed out: replace the "
                  "`raise NotImplementedError` with your answer.")
-
-
-def points(value: float) -> str:
-    """A score as people write it: 2, 1.5, 0.33."""
-    return f"{round_score(value):g}"
 
 
 def to_markdown(report: Report) -> str:

@@ -7,7 +7,8 @@ command-line flags.
 from __future__ import annotations
 
 from grader.render import fold
-from grader.render.feedback import NOT_ATTEMPTED, not_attempted, points
+from grader.render.feedback import NOT_ATTEMPTED, not_attempted
+from grader.render.numbers import points
 from grader.model import Diagnosis, ExerciseResult, Report
 from grader.render.terminal import cells_and_notes
 

@@ -17,7 +17,8 @@ from typing import Sequence
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from grader.render.feedback import escape, html_page, points
+from grader.render.feedback import escape, html_page
+from grader.render.numbers import points
 from grader.insight.mistakes import Mistake, mistake_groups
 from grader.model import STATUSES, ExerciseResult, Report
 

@@ -10,6 +10,7 @@ import json
 
 from grader.render import fold
 from grader.render.isolation import describe
+from grader.render.numbers import points
 from grader.model import Diagnosis, ExerciseResult, Report
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "missing": "?"}
@@ -20,6 +21,10 @@ def to_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
 
 
+def json_file(report: Report) -> str:
+    return to_json(report) + "\n"
+
+
 def to_text(report: Report, *, verbose: bool = False,
             fold_hint: str = "--verbose shows each") -> str:
     """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can)."""
@@ -27,13 +32,17 @@ def to_text(report: Report, *, verbose: bool = False,
     lines = [f"Grading {report.submission}" + (f" ({report.student})" if report.student else ""), ""]
     for exercise in report.exercises:
         lines.append(f"  {MARKS.get(exercise.status, ' ')} {exercise.id:<{width}}"
-                     f"{_points(exercise.score)}/{_points(exercise.max_score)}  {exercise.status}")
+                     f"{_out_of(exercise.score, exercise.max_score)}  {exercise.status}")
         lines.extend(_exercise_details(exercise, verbose, fold_hint))
     lines += cells_and_notes(report)
     if report.isolation:
         lines += ["", f"Sandbox: {describe(report.isolation)}"]
-    lines += ["", f"Total: {_points(report.score)}/{_points(report.max_score)}"]
+    lines += ["", f"Total: {_out_of(report.score, report.max_score)}"]
     return "\n".join(lines) + "\n"
+
+
+def _out_of(score: float, max_score: float) -> str:
+    return f"{points(score, fixed=True)}/{points(max_score, fixed=True)}"
 
 
 def cells_and_notes(report: Report) -> list[str]:
@@ -73,10 +82,6 @@ def _diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
     for detail in diagnosis.details.splitlines()[:MAX_DETAIL_LINES]:
         lines.append(f"          {detail}")
     return lines
-
-
-def _points(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
 
 
 def _one_line(text: str, limit: int = 160) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from grader.render.feedback import escape, points
+from grader.render.feedback import escape
+from grader.render.numbers import points
 from grader.model import Report
 from grader.serve.auth import Visitor
 from grader.serve.grades import Override

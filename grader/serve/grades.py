@@ -10,7 +10,7 @@ import csv
 import io
 from dataclasses import dataclass, replace
 
-from grader.render.feedback import points
+from grader.render.numbers import points
 from grader.model import Report
 from grader.serve.store import Job, Store
 

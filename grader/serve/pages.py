@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from grader.render.feedback import escape, points
+from grader.render.feedback import escape
+from grader.render.numbers import points
 from grader.serve.auth import Visitor
 from grader.serve.grades import Override
 from grader.serve.store import Job
