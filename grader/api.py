@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from grader import i18n
 from grader.judge import diagnose
 from grader.observe import devices
 from grader.judge.checks import Evidence
@@ -36,7 +37,8 @@ class Grader:
         from grader.run.runner import Runner
         try:
             self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
-                                        select=list(settings.select) or None, weights=settings.points)
+                                        select=list(settings.select) or None, weights=settings.points,
+                                        language=settings.language)
         except BaseException:
             self.server.close()
             raise
@@ -70,6 +72,11 @@ class Grader:
         return self.grade(parse_submission(name, data), student, public_only=public_only)
 
     def grade(self, submission: Submission, student: str = "", *, public_only: bool = False) -> Report:
+        """Its sentences in the course's language, whichever thread or worker grades it."""
+        with i18n.using(self.settings.language):
+            return self._graded(submission, student, public_only)
+
+    def _graded(self, submission: Submission, student: str, public_only: bool) -> Report:
         started = time.perf_counter()
         student = student or submission.student
         self.references.warm(student)  # the per-call limits are multiples of the solutions' times

@@ -87,7 +87,8 @@ def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> Cl
     """Connect to `spec` (or start `local:N`) and return once every worker has a warm Grader."""
     settings = load_settings(find_config(config), overrides)
     pack = load_pack(settings.root, settings.assignment, settings.solutions,
-                     select=list(settings.select) or None, weights=settings.points)
+                     select=list(settings.select) or None, weights=settings.points,
+                     language=settings.language)
     client, cluster = _connect(spec)
     try:
         # The nanny plugin last: its restart gives every running worker a clean process, which

@@ -45,7 +45,8 @@ def command(argv: list[str]) -> int:
                  "limits": {"check_seconds": args.check_seconds} if args.check_seconds else {}}
     settings = load_settings(find_config(args.config), overrides)
     pack = load_pack(settings.root, settings.assignment, settings.solutions,
-                     select=list(settings.select) or None, weights=settings.points)
+                     select=list(settings.select) or None, weights=settings.points,
+                     language=settings.language)
     out = Path(args.out) if args.out else Path(_default_name(pack.name, args.student))
     public_path = public_path_for(out)
     data = public.build(pack, References(pack), args.student,

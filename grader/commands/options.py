@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 
+from grader import i18n
+
 EXIT_OK, EXIT_USAGE, EXIT_PACK, EXIT_INTERNAL = 0, 2, 3, 4
 TIME_LIMITS = ("submission_seconds", "check_seconds", "cell_seconds", "check_floor_seconds",
                "check_reference_factor", "hung_seconds")
@@ -15,6 +17,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags that override config.yaml, shared by every command that grades."""
     group = parser.add_argument_group("course settings (override config.yaml)")
     group.add_argument("--config", help="config.yaml to use (default: ./config.yaml, else the bundled one)")
+    add_language_argument(group)
     group.add_argument("--select", nargs="+", metavar="ID", help="grade only these exercises")
     group.add_argument("--detail", choices=("full", "summary"), help="feedback detail")
     group.add_argument("--isolation", choices=("auto", "none"), help="sandbox layers (none: only a child process)")
@@ -24,9 +27,22 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument("--" + name.replace("_", "-"), type=int, help=f"limit: {name.replace('_', ' ')}")
 
 
+def add_language_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--lang", type=_language, metavar="LANG",
+                        help=f"the language of every sentence people read: {', '.join(i18n.LANGUAGES)} "
+                             "(default: config.yaml's language:, else en)")
+
+
+def _language(code: str) -> str:
+    try:
+        return i18n.normalize(code)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def settings_overrides(args: argparse.Namespace) -> dict:
     limits = {name: getattr(args, name) for name in
               (*TIME_LIMITS, "memory_mb", "cpu_seconds", "processes", "file_size_mb", "open_files", "output_kb")
               if getattr(args, name, None) is not None}
     return {"select": tuple(args.select) if args.select else None, "detail": args.detail,
-            "isolation": args.isolation, "limits": limits}
+            "isolation": args.isolation, "limits": limits, "language": getattr(args, "lang", None)}

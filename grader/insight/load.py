@@ -33,7 +33,8 @@ def load_class(out: Path, config: str | None = None) -> GradedClass:
     if not reports:
         raise NothingToCompare(f"{path}: no graded submission")
     settings = load_settings(find_config(config))
-    pack = load_pack(settings.root, settings.assignment, settings.solutions, weights=settings.points)
+    pack = load_pack(settings.root, settings.assignment, settings.solutions, weights=settings.points,
+                     language=settings.language)
     warnings = []
     old = [r.student for r in reports if not any(e.source or e.behaviour for e in r.exercises)]
     if old:

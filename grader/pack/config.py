@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from grader import i18n
 from grader.pack import schema, yamlpos
 from grader.errors import PackError
 from grader.pack.limits import Limits
@@ -28,6 +29,7 @@ class Settings:
     fixtures: str = "tests/fixtures/wrong"
     right_fixtures: str = "tests/fixtures/right"
     isolation: str = "auto"
+    language: str = i18n.DEFAULT_LANGUAGE
 
     def protected_paths(self) -> list[str]:
         """What student code must never read: the pack, the solutions, the configuration."""
@@ -40,7 +42,7 @@ _RULES: dict[str, schema.Rule] = {
     "select": schema.list_of(schema.is_identifier), "points": schema.is_anything,
     "feedback": schema.is_anything, "limits": schema.is_anything,
     "stub_modules": schema.list_of(schema.is_dotted), "fixtures": schema.is_str, "right_fixtures": schema.is_str,
-    "isolation": schema.one_of("auto", "none"),
+    "isolation": schema.one_of("auto", "none"), "language": schema.one_of(*i18n.LANGUAGES),
 }
 _LIMIT_RULES: dict[str, schema.Rule] = {name: schema.non_negative for name in Limits().to_dict()}
 
@@ -61,6 +63,8 @@ def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) ->
     if path is not None:
         settings = _from_file(Path(path))
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if "language" in overrides:
+        overrides["language"] = i18n.normalize(overrides["language"])
     limit_overrides = overrides.pop("limits", {})
     if limit_overrides:
         settings = replace(settings, limits=replace(settings.limits, **limit_overrides))
@@ -96,4 +100,5 @@ def _from_file(path: Path) -> Settings:
         fixtures=data.get("fixtures", Settings.fixtures),
         right_fixtures=data.get("right_fixtures", Settings.right_fixtures),
         isolation=data.get("isolation", "auto"),
+        language=data.get("language", i18n.DEFAULT_LANGUAGE),
     )

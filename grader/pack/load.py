@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from grader import i18n
 from grader.judge import diagnose
 from grader.pack import schema, yamlpos
 from grader.errors import PackError, PackProblem
@@ -111,8 +112,10 @@ def case_seed(exercise_id: str, case_index: int) -> int:
     return zlib.crc32(f"{exercise_id}/{case_index}".encode())
 
 
-def load_exercise(path: Path, checker: schema.Checker) -> Exercise | None:
-    """Parse and check one exercise file; problems go to `checker`, None if unusable."""
+def load_exercise(path: Path, checker: schema.Checker,
+                  language: str = i18n.DEFAULT_LANGUAGE) -> Exercise | None:
+    """Parse and check one exercise file, its texts in `language` (else English); problems go
+    to `checker`, None if unusable."""
     try:
         data = yamlpos.load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -135,6 +138,11 @@ def load_exercise(path: Path, checker: schema.Checker) -> Exercise | None:
     diagnoses = _rules(data.get("diagnoses", []), "diagnoses", schema.DIAGNOSIS_FIELDS,
                        ("code",), checker)
     errors = _rules(data.get("errors", []), "errors", schema.ERROR_FIELDS, ("match", "code"), checker)
+    texts = {name: _text(data, name, name, checker, language) for name in schema.TEXT_FIELDS if name in data}
+    for kind, rules in (("diagnoses", diagnoses), ("errors", errors)):
+        for i, rule in enumerate(rules):
+            if "hint" in rule:
+                rule["hint"] = _text(rule, "hint", f"{kind}[{i}].hint", checker, language)
     for i, rule in enumerate(diagnoses + errors):
         if rule["code"] not in diagnose.MESSAGES:
             checker.problem(data, "diagnoses" if i < len(diagnoses) else "errors",
@@ -147,8 +155,8 @@ def load_exercise(path: Path, checker: schema.Checker) -> Exercise | None:
         return None
     function = data.get("function")
     return Exercise(
-        id=data["id"], title=data.get("title", data["id"]), prompt=data.get("prompt", ""),
-        stub=data.get("stub", ""), function=function,
+        id=data["id"], title=texts.get("title", data["id"]), prompt=texts.get("prompt", ""),
+        stub=texts.get("stub", ""), function=function,
         defines=tuple(data.get("defines", [function] if function else [])),
         solution=data.get("solution", data["id"]), arg_names=tuple(inputs),
         cases=cases, checks=checks, forbid=tuple(data.get("forbid", [])),
@@ -157,6 +165,14 @@ def load_exercise(path: Path, checker: schema.Checker) -> Exercise | None:
         diagnoses=tuple(DiagnosisRule(**d) for d in diagnoses),
         errors=tuple(ErrorRule(**e) for e in errors), file=checker.file,
     )
+
+
+def _text(data: dict, key: str, path: str, checker: schema.Checker, language: str) -> str:
+    """A text field in `language`, else in English; languages that disagree are problems."""
+    value = data[key]
+    for code, message in schema.text_disagreements(value, code_only=key == "stub").items():
+        checker.problem(value, code, f"{path}.{code}", message)
+    return (value.get(language) or value[i18n.DEFAULT_LANGUAGE]) if isinstance(value, dict) else value
 
 
 def _inputs(data: Any, path: str, checker: schema.Checker) -> dict[str, dict[str, Any]]:
@@ -240,8 +256,9 @@ def _rules(raw: Any, path: str, rules: dict, required: tuple[str, ...],
 
 def load_pack(root: Path, assignment_file: str = "exercises/assignment.yaml",
               solutions: str = "solutions", select: list[str] | None = None,
-              weights: dict[str, float] | None = None) -> Pack:
-    """Load the assignment's exercises; PackError lists every problem in every file."""
+              weights: dict[str, float] | None = None, language: str = i18n.DEFAULT_LANGUAGE) -> Pack:
+    """Load the assignment's exercises, their texts in `language`; PackError lists every
+    problem in every file."""
     root = Path(root).resolve()
     assignment_path = root / assignment_file
     checker = schema.Checker(_rel(assignment_path, root))
@@ -261,7 +278,7 @@ def load_pack(root: Path, assignment_file: str = "exercises/assignment.yaml",
             problems.append(PackProblem(checker.file, 0, 0, "exercises",
                                         f"{exercise_id!r} has no file {file_checker.file}"))
             continue
-        exercise = load_exercise(path, file_checker)
+        exercise = load_exercise(path, file_checker, language)
         problems.extend(file_checker.problems)
         if exercise is None:
             continue

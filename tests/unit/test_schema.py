@@ -37,8 +37,8 @@ def _problems(tmp_path: Path, exercise_yaml: str) -> list[str]:
 
 # (rule, the exercise file, the one problem it must produce)
 WRONG_VALUES = [
-    ("is_str", HEAD + "title: 3\n" + CHECKS,
-     "exercises/ex.yaml:5:1: title: must be a string (got 3, a int)"),
+    ("is_str", HEAD + "checks:\n  - {kind: value, points: 1, name: 3}\n",
+     "exercises/ex.yaml:6:30: checks[0].name: must be a string (got 3, a int)"),
     ("is_bool", HEAD + "require_autograd: 1\n" + CHECKS,
      "exercises/ex.yaml:5:1: require_autograd: must be true or false (got 1, a int)"),
     ("is_number", HEAD + "checks:\n  - {kind: value, points: two}\n",
