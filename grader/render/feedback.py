@@ -11,44 +11,49 @@ import base64
 import binascii
 import html
 
+from grader import i18n
+from grader.i18n import N_, _, ngettext
+from grader.render.labels import status_label
 from grader.render import fold, markdown
 from grader.model import Attachment, Diagnosis, ExerciseResult, Report
 from grader.render.numbers import points
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-NOT_ATTEMPTED = ("Each still raises NotImplementedError, as handed out: replace the "
-                 "`raise NotImplementedError` with your answer.")
+NOT_ATTEMPTED = N_("Each still raises NotImplementedError, as handed out: replace the "
+                   "`raise NotImplementedError` with your answer.")
 
 
 def to_markdown(report: Report) -> str:
     md = markdown
-    lines = [f"# Feedback for {md.inline(report.student or report.submission)}", "",
-             f"Submission: {md.code(report.submission)}  ",
-             f"**Total: {points(report.score)} / {points(report.max_score)}**", ""]
+    lines = ["# " + _("Feedback for {who}", who=md.inline(report.student or report.submission)), "",
+             _("Submission: {file}", file=md.code(report.submission)) + "  ",
+             "**" + _("Total: {score} / {max_score}", score=points(report.score),
+                      max_score=points(report.max_score)) + "**", ""]
     lines += [f"- {md.inline(note)}" for note in report.notes]
-    lines += ["", "| Exercise | Score | Status |", "|---|---|---|"]
-    lines += [f"| {md.table_cell(e.id)} | {points(e.score)} / {points(e.max_score)} | {e.status} |"
+    lines += ["", "| " + " | ".join((_("Exercise"), _("Score"), _("Status"))) + " |", "|---|---|---|"]
+    lines += [f"| {md.table_cell(e.id)} | {points(e.score)} / {points(e.max_score)} | {status_label(e.status)} |"
               for e in report.exercises]
     unattempted = not_attempted(report)
     if unattempted:
-        lines += ["", f"**Not attempted yet:** {', '.join(md.code(e.id) for e in unattempted)}. "
-                      f"{NOT_ATTEMPTED}"]
+        lines += ["", "**" + _("Not attempted yet:") + "** " + _(
+            "{ids}. {advice}", ids=", ".join(md.code(e.id) for e in unattempted), advice=_(NOT_ATTEMPTED))]
     for exercise in report.exercises:
         figures = _figures(exercise)
         if exercise in unattempted or (not exercise.diagnoses and not figures):
             continue
         lines += ["", f"## {md.inline(exercise.id)}: {md.inline(exercise.title)} "
-                      f"({points(exercise.score)} / {points(exercise.max_score)}, {exercise.status})", ""]
+                      f"({points(exercise.score)} / {points(exercise.max_score)}, {status_label(exercise.status)})", ""]
         for group in fold.grouped(exercise.diagnoses):
             lines += _diagnosis_markdown(group)
         if figures:
-            lines.append(f"- {len(figures)} figure(s) drawn; the HTML feedback shows them.")
+            lines.append("- " + ngettext("{count} figure(s) drawn; the HTML feedback shows them.",
+                                         "{count} figure(s) drawn; the HTML feedback shows them.", len(figures)))
     errors = [c for c in report.cells if c.error_type]
     if errors:
-        lines += ["", "## Cells that raised", ""]
+        lines += ["", "## " + _("Cells that raised"), ""]
         for cell in errors:
-            lines.append(f"- {md.inline(cell.name)}, line {cell.line}: "
-                         f"{md.inline(cell.error_type)}: {md.inline(cell.message)}")
+            lines.append("- " + _("{cell}, line {line}: {error}", cell=md.inline(cell.name), line=cell.line,
+                                  error=f"{md.inline(cell.error_type)}: {md.inline(cell.message)}"))
             if cell.source_line:
                 lines += ["", *md.fenced(cell.source_line, indent="  "), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -58,11 +63,11 @@ def _diagnosis_markdown(group: list[Diagnosis]) -> list[str]:
     first = group[0]
     lines = [f"- **{first.code}**: {markdown.inline(first.message)}"]
     if not first.hidden and first.case:
-        lines.append(f"  - case: {markdown.code(first.case)}")
+        lines.append("  - " + _("case: {case}", case=markdown.code(first.case)))
     if not first.hidden and first.details:
         lines += ["", *markdown.fenced(first.details, indent="  "), ""]
     if len(group) > 1:
-        lines.append(f"  - the same on {fold.same_on(group, markdown.code)}")
+        lines.append("  - " + _("the same on {cases}", cases=fold.same_on(group, markdown.code)))
     return lines
 
 
@@ -73,7 +78,7 @@ def not_attempted(report: Report) -> list[ExerciseResult]:
 
 
 def to_html(report: Report) -> str:
-    title = f"Feedback for {report.student or report.submission}"
+    title = _("Feedback for {who}", who=report.student or report.submission)
     rows = "".join(
         f'<tr><td><a href="#ex-{i}">{escape(e.id)}</a></td><td>{escape(e.title)}</td>'
         f"<td>{points(e.score)} / {points(e.max_score)}</td><td>{_badge(e.status)}</td></tr>"
@@ -81,14 +86,17 @@ def to_html(report: Report) -> str:
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in report.notes)
     unattempted = not_attempted(report)
     if unattempted:
-        notes += (f'<p class="note"><b>Not attempted yet:</b> '
-                  f'{", ".join(f"<code>{escape(e.id)}</code>" for e in unattempted)}. '
-                  f"{escape(NOT_ATTEMPTED)}</p>")
+        ids = ", ".join(f"<code>{escape(e.id)}</code>" for e in unattempted)
+        notes += (f'<p class="note"><b>{escape(_("Not attempted yet:"))}</b> '
+                  + _("{ids}. {advice}", ids=ids, advice=escape(_(NOT_ATTEMPTED))) + "</p>")
     sections = "".join(_exercise_html(i, e) for i, e in enumerate(report.exercises)
                        if e not in unattempted)
-    return html_page(title, f"""<p>Submission: <code>{escape(report.submission)}</code></p>
-<p class="total">Total: {points(report.score)} / {points(report.max_score)}</p>{notes}
-<table><thead><tr><th>Exercise</th><th>Title</th><th>Score</th><th>Status</th></tr></thead>
+    submission = _("Submission: {file}", file=f"<code>{escape(report.submission)}</code>")
+    total = escape(_("Total: {score} / {max_score}", score=points(report.score), max_score=points(report.max_score)))
+    head = "".join(f"<th>{escape(name)}</th>" for name in (_("Exercise"), _("Title"), _("Score"), _("Status")))
+    return html_page(title, f"""<p>{submission}</p>
+<p class="total">{total}</p>{notes}
+<table><thead><tr>{head}</tr></thead>
 <tbody>{rows}</tbody></table>
 {sections}{_cells_html(report)}""", _CSS)
 
@@ -96,7 +104,7 @@ def to_html(report: Report) -> str:
 def html_page(title: str, body: str, css: str = "") -> str:
     """A page that needs nothing but itself; its policy also blocks any script that slipped in."""
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{i18n.html_lang()}"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy"
  content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -121,12 +129,12 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
     parts = [f'<div class="diagnosis"><p><code class="code">{escape(d.code)}</code> {escape(d.message)}</p>']
     if not d.hidden:
         if d.case:
-            parts.append(f'<p class="case">Case: <code>{escape(d.case)}</code></p>')
+            parts.append(f'<p class="case">{_("Case: {case}", case=f"<code>{escape(d.case)}</code>")}</p>')
         if d.details:
             parts.append(f"<pre>{escape(d.details)}</pre>")
     if len(group) > 1:
         same = fold.same_on(group, lambda case: f"<code>{escape(case)}</code>")
-        parts.append(f'<p class="case">The same on {same}.</p>')
+        parts.append(f'<p class="case">{_("The same on {cases}.", cases=same)}</p>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -134,8 +142,8 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
 def _figure_html(attachment: Attachment) -> str:
     caption = f"<figcaption>{escape(attachment.caption)}</figcaption>" if attachment.caption else ""
     if not _is_png(attachment.data_base64):
-        return f'<figure><p class="note">This figure could not be shown.</p>{caption}</figure>'
-    return (f'<figure><img alt="{escape(attachment.caption or "figure")}" '
+        return f'<figure><p class="note">{escape(_("This figure could not be shown."))}</p>{caption}</figure>'
+    return (f'<figure><img alt="{escape(attachment.caption or _("figure"))}" '
             f'src="data:image/png;base64,{escape(attachment.data_base64)}">{caption}</figure>')
 
 
@@ -144,10 +152,11 @@ def _cells_html(report: Report) -> str:
     if not errors:
         return ""
     items = "".join(
-        f"<li>{escape(c.name)}, line {c.line}: <code>{escape(c.error_type)}</code>: {escape(c.message)}"
+        "<li>" + _("{cell}, line {line}: {error}", cell=escape(c.name), line=c.line,
+                   error=f"<code>{escape(c.error_type)}</code>: {escape(c.message)}")
         + (f"<pre>{escape(c.source_line)}</pre>" if c.source_line else "") + "</li>"
         for c in errors)
-    return f'<section class="cells"><h2>Cells that raised</h2><ul>{items}</ul></section>'
+    return f'<section class="cells"><h2>{escape(_("Cells that raised"))}</h2><ul>{items}</ul></section>'
 
 
 def _figures(exercise: ExerciseResult) -> list[Attachment]:
@@ -162,7 +171,7 @@ def _is_png(data_base64: str) -> bool:
 
 
 def _badge(status: str) -> str:
-    return f'<span class="badge {escape(status)}">{escape(status)}</span>'
+    return f'<span class="badge {escape(status)}">{escape(status_label(status))}</span>'
 
 
 def escape(text: str) -> str:

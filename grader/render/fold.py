@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from grader.i18n import _
 from grader.model import Diagnosis
 
 SHOWN_CASES = 3
@@ -27,7 +28,7 @@ def same_on(group: list[Diagnosis], show: Callable[[str], str] = str) -> str:
     others = group[1:]
     if not others:
         return ""
-    names = "; ".join(show(d.case) if d.case and not d.hidden else d.case or "another case"
+    names = "; ".join(show(d.case) if d.case and not d.hidden else d.case or _("another case")
                       for d in others[:SHOWN_CASES])
-    more = f" and {len(others) - SHOWN_CASES} more" if len(others) > SHOWN_CASES else ""
+    more = _(" and {count} more", count=len(others) - SHOWN_CASES) if len(others) > SHOWN_CASES else ""
     return names + more

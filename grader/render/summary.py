@@ -17,12 +17,16 @@ from typing import Sequence
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from grader.i18n import _
+from grader.render.labels import status_label
 from grader.render.feedback import escape, html_page
 from grader.render.numbers import points
 from grader.insight.mistakes import Mistake, mistake_groups
 from grader.model import STATUSES, ExerciseResult, Report
 
 TOP_CODES = 5
+# Chart labels may be Chinese: matplotlib falls back along this list, glyph by glyph.
+CHART_FONTS = ["DejaVu Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "WenQuanYi Zen Hei"]
 EXAMPLE_CHARS = 300
 
 
@@ -36,8 +40,8 @@ def write_summary(reports: Sequence[Report], out: Path, not_graded: Sequence[str
 
 def render_summary(reports: Sequence[Report], not_graded: Sequence[str] = ()) -> str:
     reports = sorted(reports, key=lambda r: r.student)
-    body = _class_html(reports) if reports else "<p>No graded submissions yet.</p>"
-    return html_page("Class summary", _not_graded_html(not_graded) + body)
+    body = _class_html(reports) if reports else f"<p>{escape(_('No graded submissions yet.'))}</p>"
+    return html_page(_("Class summary"), _not_graded_html(not_graded) + body)
 
 
 def _not_graded_html(not_graded: Sequence[str]) -> str:
@@ -45,8 +49,9 @@ def _not_graded_html(not_graded: Sequence[str]) -> str:
     if not not_graded:
         return ""
     items = "".join(f"<li>{escape(line)}</li>" for line in not_graded)
-    return (f"<h2>Not graded ({len(not_graded)})</h2><p>Not in the charts below, blank in "
-            f"grades.csv; problems.txt has the same list.</p><ul>{items}</ul>")
+    return (f"<h2>{escape(_('Not graded ({count})', count=len(not_graded)))}</h2><p>"
+            + escape(_("Not in the charts below, blank in grades.csv; problems.txt has the same list."))
+            + f"</p><ul>{items}</ul>")
 
 
 def _class_html(reports: list[Report]) -> str:
@@ -57,12 +62,13 @@ def _class_html(reports: list[Report]) -> str:
         for exercise in report.exercises:
             results.setdefault(exercise.id, []).append(exercise)
     rates = {ex: sum(e.status == "passed" for e in rs) / len(reports) for ex, rs in results.items()}
-    stats = (f"<p>{len(reports)} submissions · mean {points(statistics.fmean(totals))} · "
-             f"median {points(statistics.median(totals))} · out of {points(max_total)}</p>")
-    return (stats + "<h2>Totals</h2>" + _img(_histogram(totals, max_total), "histogram of totals")
-            + "<h2>Pass rate per exercise</h2>" + _img(_pass_rate_chart(rates), "pass rates")
+    stats = "<p>" + escape(_("{count} submissions · mean {mean} · median {median} · out of {max_score}",
+                                count=len(reports), mean=points(statistics.fmean(totals)),
+                                median=points(statistics.median(totals)), max_score=points(max_total))) + "</p>"
+    return (stats + f"<h2>{escape(_('Totals'))}</h2>" + _img(_histogram(totals, max_total), _("histogram of totals"))
+            + f"<h2>{escape(_('Pass rate per exercise'))}</h2>" + _img(_pass_rate_chart(rates), _("pass rates"))
             + _exercise_table(results, rates) + _mistakes_html(mistake_groups(reports))
-            + "<h2>Most frequent diagnoses</h2>"
+            + f"<h2>{escape(_('Most frequent diagnoses'))}</h2>"
             + "".join(_diagnoses_html(ex, rs) for ex, rs in results.items()))
 
 
@@ -71,8 +77,8 @@ def _histogram(totals: list[float], max_total: float) -> Figure:
     ax = fig.subplots()
     bins = min(20, max(1, int(max_total)))
     ax.hist(totals, bins=bins, range=(0, max_total or 1), color="#0969da", edgecolor="white")
-    ax.set_xlabel("total score")
-    ax.set_ylabel("students")
+    ax.set_xlabel(_("total score"), fontfamily=CHART_FONTS)
+    ax.set_ylabel(_("students"), fontfamily=CHART_FONTS)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
@@ -83,7 +89,7 @@ def _pass_rate_chart(rates: dict[str, float]) -> Figure:
     order = list(rates)[::-1]  # barh draws bottom-up; the first exercise goes on top
     ax.barh(order, [100 * rates[ex] for ex in order], color="#1a7f37")
     ax.set_xlim(0, 100)
-    ax.set_xlabel("% of students who passed")
+    ax.set_xlabel(_("% of students who passed"), fontfamily=CHART_FONTS)
     return fig
 
 
@@ -96,9 +102,9 @@ def _exercise_table(results: dict[str, list[ExerciseResult]], rates: dict[str, f
                     f"<td>{points(mean)} / {points(exercises[0].max_score)}</td>"
                     f"<td>{100 * rates[ex]:.0f}%</td>"
                     + "".join(f"<td>{statuses[s]}</td>" for s in STATUSES) + "</tr>")
-    head = "".join(f"<th>{s}</th>" for s in STATUSES)
-    return (f"<table><thead><tr><th>Exercise</th><th>Title</th><th>Mean</th><th>Pass rate</th>{head}"
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    names = (_("Exercise"), _("Title"), _("Mean"), _("Pass rate"), *map(status_label, STATUSES))
+    head = "".join(f"<th>{escape(name)}</th>" for name in names)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
@@ -113,24 +119,25 @@ def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]
     rows = "".join(f"<tr><td><code>{escape(code)}</code></td><td>{n}</td>"
                    f"<td>{escape(_cap(examples[code]))}</td></tr>" for code, n in top)
-    return (f"<h3>{escape(exercise_id)}</h3><table><thead><tr><th>Code</th><th>Students</th>"
-            f"<th>Example message</th></tr></thead><tbody>{rows}</tbody></table>")
+    head = "".join(f"<th>{escape(name)}</th>" for name in (_("Code"), _("Students"), _("Example message")))
+    return f"<h3>{escape(exercise_id)}</h3><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def _mistakes_html(groups: dict[str, list[Mistake]]) -> str:
     """Each exercise's wrong answers that several students share exactly: what to re-teach."""
-    parts = ["<h2>Shared mistakes: what to re-teach</h2><p>Wrong answers grouped by what the code "
-             "did: the same wrong values on the same cases. One example per group, comments "
-             "removed, no name.</p>"]
+    parts = [f"<h2>{escape(_('Shared mistakes: what to re-teach'))}</h2><p>"
+             + escape(_("Wrong answers grouped by what the code did: the same wrong values on the same "
+                        "cases. One example per group, comments removed, no name.")) + "</p>"]
     if not groups:
-        parts.append("<p>No wrong answer is shared by two or more students.</p>")
+        parts.append(f"<p>{escape(_('No wrong answer is shared by two or more students.'))}</p>")
     for exercise, mistakes in groups.items():
         parts.append(f"<h3>{escape(exercise)}</h3>")
         for m in mistakes[:TOP_CODES]:
             observed = f"<pre>{escape(m.observed)}</pre>" if m.observed else ""
-            example = f"<details><summary>example</summary><pre>{escape(m.example)}</pre></details>"
-            parts.append(f'<div class="mistake"><p><b>{m.students} students</b> ({m.share:.0%} of '
-                         f"the class): {escape(m.diagnosis)}</p>{observed}"
+            example = f"<details><summary>{escape(_('example'))}</summary><pre>{escape(m.example)}</pre></details>"
+            who = _("{count} students", count=m.students)
+            share = _("({share} of the class)", share=f"{m.share:.0%}")
+            parts.append(f'<div class="mistake"><p><b>{escape(who)}</b> {escape(share)}: {escape(m.diagnosis)}</p>{observed}'
                          f"{example if m.example else ''}</div>")
     return "".join(parts)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+from grader.i18n import _
+from grader.render.labels import status_label
 from grader.render import fold
 from grader.render.isolation import describe
 from grader.render.numbers import points
@@ -25,19 +27,21 @@ def json_file(report: Report) -> str:
     return to_json(report) + "\n"
 
 
-def to_text(report: Report, *, verbose: bool = False,
-            fold_hint: str = "--verbose shows each") -> str:
-    """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can)."""
+def to_text(report: Report, *, verbose: bool = False, fold_hint: str | None = None) -> str:
+    """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can;
+    None: --verbose)."""
+    fold_hint = _("--verbose shows each") if fold_hint is None else fold_hint
     width = max((len(e.id) for e in report.exercises), default=10) + 2
-    lines = [f"Grading {report.submission}" + (f" ({report.student})" if report.student else ""), ""]
+    lines = [_("Grading {submission}", submission=report.submission)
+             + (f" ({report.student})" if report.student else ""), ""]
     for exercise in report.exercises:
         lines.append(f"  {MARKS.get(exercise.status, ' ')} {exercise.id:<{width}}"
-                     f"{_out_of(exercise.score, exercise.max_score)}  {exercise.status}")
+                     f"{_out_of(exercise.score, exercise.max_score)}  {status_label(exercise.status)}")
         lines.extend(_exercise_details(exercise, verbose, fold_hint))
     lines += cells_and_notes(report)
     if report.isolation:
-        lines += ["", f"Sandbox: {describe(report.isolation)}"]
-    lines += ["", f"Total: {_out_of(report.score, report.max_score)}"]
+        lines += ["", _("Sandbox: {description}", description=describe(report.isolation))]
+    lines += ["", _("Total: {score}", score=_out_of(report.score, report.max_score))]
     return "\n".join(lines) + "\n"
 
 
@@ -50,14 +54,14 @@ def cells_and_notes(report: Report) -> list[str]:
     lines = []
     failed_cells = [c for c in report.cells if c.status != "ok"]
     if failed_cells:
-        lines += ["", "Cells that raised (the cells after them still ran):"]
+        lines += ["", _("Cells that raised (the cells after them still ran):")]
         for cell in failed_cells:
-            where = f", line {cell.line}: {cell.source_line}" if cell.line else ""
+            where = _(", line {line}: {source}", line=cell.line, source=cell.source_line) if cell.line else ""
             lines.append(f"  {cell.name}: {cell.error_type}: {_one_line(cell.message)}{where}")
             if cell.code:
                 lines.append(f"    [{cell.code}] {cell.hint}")
     if report.notes:
-        lines += ["", "Notes:"] + [f"  {note}" for note in report.notes]
+        lines += ["", _("Notes:")] + [f"  {note}" for note in report.notes]
     return lines
 
 
@@ -69,7 +73,7 @@ def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str) -
             lines.extend(_diagnosis_lines(diagnosis))
         if not verbose and len(group) > 1:
             hint = f" ({fold_hint})" if fold_hint else ""
-            lines.append(f"        The same on {fold.same_on(group)}{hint}.")
+            lines.append("        " + _("The same on {cases}{hint}.", cases=fold.same_on(group), hint=hint))
     return lines
 
 
@@ -77,7 +81,7 @@ def _diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
     """A diagnosis about the whole exercise (no case, no details) takes one line."""
     if not diagnosis.case and not diagnosis.details:
         return [f"      [{diagnosis.code}] {diagnosis.message}"]
-    where = f"{diagnosis.check}" + (f", case {diagnosis.case}" if diagnosis.case else "")
+    where = f"{diagnosis.check}" + (_(", case {case}", case=diagnosis.case) if diagnosis.case else "")
     lines = [f"      [{diagnosis.code}] {where}", f"        {diagnosis.message}"]
     for detail in diagnosis.details.splitlines()[:MAX_DETAIL_LINES]:
         lines.append(f"          {detail}")
