@@ -23,6 +23,9 @@ from typing import Any
 
 import torch
 
+from grader import i18n
+from grader.i18n import N_, _
+from grader.render.labels import status_label
 from grader.observe import probe
 from grader.render import fold, terminal as report
 from grader.judge.checks import WHOLE_SUBMISSION_JUDGES, Evidence
@@ -38,8 +41,8 @@ from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
 from grader.source.submission import Cell, parse_submission
 
-NO_FIGURE_NOTE = ("No figure is available to check: check() sees the figures drawn by cells run after "
-                  "the setup cell. Run the cell that draws the figure again, then this one.")
+NO_FIGURE_NOTE = N_("No figure is available to check: check() sees the figures drawn by cells run after "
+                    "the setup cell. Run the cell that draws the figure again, then this one.")
 
 
 class FigureLog:
@@ -90,15 +93,17 @@ def setup(public: str | Path | None = None) -> None:
     """
     path = Path(public) if public else _find_public()
     if path is None or not path.is_file():
-        _kernel.data, _kernel.problem = None, (
-            f"{path.name if path else 'The .public.json file'} is not in {Path.cwd()}: put the file "
-            "that came with this notebook beside it, then run the setup cell again.")
+        _kernel.data, _kernel.problem = None, _(
+            "{file} is not in {folder}: put the file that came with this notebook beside it, then run "
+            "the setup cell again.", file=path.name if path else _("The .public.json file"), folder=Path.cwd())
         return
     try:
         _kernel.data = load(path)
     except PackError as exc:
-        _kernel.data, _kernel.problem = None, f"Cannot use {path}: {exc.problems[0].message}."
+        _kernel.data, _kernel.problem = None, _("Cannot use {file}: {problem}.", file=path,
+                                                problem=exc.problems[0].message)
         return
+    i18n.set_language(_kernel.data.language)  # this kernel is one student's: it speaks the notebook's language
     shell = _shell()
     if shell is not None:
         _hook_shell(shell)
@@ -117,8 +122,8 @@ def check(exercise_id: str) -> CheckOutput:
     exercise = data.exercise(exercise_id)
     if exercise is None:
         known = ", ".join(e.id for e in data.exercises)
-        return CheckOutput(notes=(f"There is no exercise {exercise_id!r} in this assignment "
-                                  f"(known: {known}).",))
+        return CheckOutput(notes=(_("There is no exercise {id} in this assignment (known: {known}).",
+                                    id=repr(exercise_id), known=known),))
     return _checked([exercise], data, total=False)
 
 
@@ -136,11 +141,11 @@ def _checked(exercises: list[Exercise], data: PublicData, *, total: bool) -> Che
     try:
         results = grade(exercises, data)
     except Exception as exc:  # the checker's own failure must not stop "Run all"; say whose it is
-        return CheckOutput(notes=(f"The checker itself failed ({type(exc).__name__}: {exc}). This is "
-                                  "not your answer's fault: tell your instructor.",), total=total)
+        return CheckOutput(notes=(_("The checker itself failed ({error}). This is not your answer's fault: "
+                                    "tell your instructor.", error=f"{type(exc).__name__}: {exc}"),), total=total)
     notes = []
     if any(c.kind == "figure" for e in exercises for c in e.checks) and not _kernel.figures.records():
-        notes.append(NO_FIGURE_NOTE)
+        notes.append(_(NO_FIGURE_NOTE))
     hidden = {e.id: data.hidden_cases.get(e.id, 0) for e in exercises}
     return CheckOutput(results=results, hidden_cases=hidden, notes=tuple(notes), total=total,
                        student=data.student, seconds=time.perf_counter() - started)
@@ -284,11 +289,11 @@ class CheckOutput:
     def __str__(self) -> str:
         text = ""
         if self.results:
-            text = report.to_text(Report(submission="this notebook, public cases only", score=self.score,
+            text = report.to_text(Report(submission=_("this notebook, public cases only"), score=self.score,
                                          max_score=self.max_score, exercises=self.results,
                                          student=self.student), fold_hint="")
         hidden = sum(self.hidden_cases.values())
-        notes = self.notes + ((f"Final grading also runs {hidden} hidden case(s).",) if hidden else ())
+        notes = self.notes + ((_("Final grading also runs {count} hidden case(s).", count=hidden),) if hidden else ())
         return text + "".join(f"{note}\n" for note in notes)
 
     __repr__ = __str__
@@ -312,7 +317,7 @@ _CELL = "text-align:left;padding:.15em .6em;border-bottom:1px solid #d0d7de"
 
 def _badge(status: str) -> str:
     return (f'<span style="background:{_COLOURS.get(status, "#6e7781")};color:#fff;border-radius:1em;'
-            f'padding:0 .5em;font-size:85%">{_h(status)}</span>')
+            f'padding:0 .5em;font-size:85%">{_h(status_label(status))}</span>')
 
 
 def _exercise_html(result: ExerciseResult, hidden: int) -> str:
@@ -321,25 +326,25 @@ def _exercise_html(result: ExerciseResult, hidden: int) -> str:
              f"{_badge(result.status)}</div>"]
     for check in result.checks:
         if check.kind in WHOLE_SUBMISSION_JUDGES:
-            counted = "passes" if check.passed else "does not pass"
+            counted = _("passes") if check.passed else _("does not pass")
         else:
-            counted = f"{check.cases_passed} of {check.cases_total} public case(s) pass"
+            counted = _("{passed} of {total} public case(s) pass", passed=check.cases_passed, total=check.cases_total)
         parts.append(f'<div style="{_MUTED}">{_h(check.name)}: {counted}</div>')
         for group in fold.grouped(check.diagnoses):  # the first case in full, as the CLI does
             parts.append(_diagnosis_html(group[0]))
             if len(group) > 1:
-                parts.append(f'<div style="{_MUTED};margin-left:1em">The same on '
-                             f"{_h(fold.same_on(group))}.</div>")
+                parts.append(f'<div style="{_MUTED};margin-left:1em">'
+                             + _h(_("The same on {cases}.", cases=fold.same_on(group))) + "</div>")
     if hidden:
-        parts.append(f'<div style="{_MUTED}">Checked on the public cases only: final grading also '
-                     f"runs {hidden} hidden case(s).</div>")
+        parts.append(f'<div style="{_MUTED}">' + _h(_("Checked on the public cases only: final grading also "
+                                                       "runs {count} hidden case(s).", count=hidden)) + "</div>")
     colour = _COLOURS.get(result.status, "#6e7781")
     return (f'<div style="border-left:4px solid {colour};padding:.2em .8em;margin:.5em 0">'
             + "".join(parts) + "</div>")
 
 
 def _diagnosis_html(diagnosis: Diagnosis) -> str:
-    case = f", case <code>{_h(diagnosis.case)}</code>" if diagnosis.case and not diagnosis.hidden else ""
+    case = _(", case {case}", case=f"<code>{_h(diagnosis.case)}</code>") if diagnosis.case and not diagnosis.hidden else ""
     details = (f'<pre style="{_PRE}">{_h(diagnosis.details)}</pre>'
                if diagnosis.details and not diagnosis.hidden else "")
     return (f'<div style="margin:.4em 0 0 1em"><code>{_h(diagnosis.code)}</code> {_h(diagnosis.message)}'
@@ -355,13 +360,14 @@ def _summary_html(output: CheckOutput) -> str:
         rows.append(f'<tr><td style="{_CELL}">{report.MARKS.get(r.status, "")} {_h(r.id)}</td>'
                     f'<td style="{_CELL}">{points(r.score)} / {points(r.max_score)}</td>'
                     f'<td style="{_CELL}">{_badge(r.status)}</td><td style="{_CELL}">{problem}</td></tr>')
-    head = "".join(f'<th style="{_CELL}">{name}</th>'
-                   for name in ("Exercise", "Score", "Status", "First problem"))
-    student = f" for {_h(output.student)}" if output.student else ""
-    total = (f'<p style="font-size:110%"><b>Total{student}: {points(output.score)} / '
-             f'{points(output.max_score)}</b> <span style="{_MUTED}">on the public cases; final grading '
-             f"also runs {sum(output.hidden_cases.values())} hidden case(s). "
-             '<code>grader.check("id")</code> shows the details.</span></p>')
+    head = "".join(f'<th style="{_CELL}">{_h(name)}</th>'
+                   for name in (_("Exercise"), _("Score"), _("Status"), _("First problem")))
+    score = f"{points(output.score)} / {points(output.max_score)}"
+    total = (_("Total for {student}: {score}", student=_h(output.student), score=score) if output.student
+             else _("Total: {score}", score=score))
+    rest = _("on the public cases; final grading also runs {count} hidden case(s). {call} shows the details.",
+             count=sum(output.hidden_cases.values()), call='<code>grader.check("id")</code>')
+    total = f'<p style="font-size:110%"><b>{total}</b> <span style="{_MUTED}">{rest}</span></p>'
     return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>{total}')
 

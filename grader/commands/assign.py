@@ -14,8 +14,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from grader import i18n
+from grader.i18n import _
 from grader.run import public
-from grader.commands.options import EXIT_OK, EXIT_USAGE
+from grader.commands.options import EXIT_OK, EXIT_USAGE, add_language_argument
 from grader.pack.config import find_config, load_settings
 from grader.render.numbers import points
 from grader.pack.load import Exercise, Pack, load_pack
@@ -36,31 +38,35 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", nargs="+", metavar="ID", help="only these exercises")
     parser.add_argument("--check-seconds", type=float,
                         help="time limit of one call in grader.check() (default: config.yaml's)")
+    add_language_argument(parser)
     return parser
 
 
 def command(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    overrides = {"select": tuple(args.select) if args.select else None,
+    overrides = {"select": tuple(args.select) if args.select else None, "language": args.lang,
                  "limits": {"check_seconds": args.check_seconds} if args.check_seconds else {}}
     settings = load_settings(find_config(args.config), overrides)
+    i18n.set_language(settings.language)
     pack = load_pack(settings.root, settings.assignment, settings.solutions,
                      select=list(settings.select) or None, weights=settings.points,
                      language=settings.language)
     out = Path(args.out) if args.out else Path(_default_name(pack.name, args.student))
     public_path = public_path_for(out)
     data = public.build(pack, References(pack), args.student,
-                        check_seconds=settings.limits.check_seconds)
+                        check_seconds=settings.limits.check_seconds, language=settings.language)
     notebook = build_notebook(pack, public_path.name, args.student)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, str(out))
         public_path.write_text(public.to_json(data), encoding="utf-8")
     except OSError as exc:
-        print(f"grader: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        print("grader: " + _("cannot write {file}: {reason}", file=exc.filename, reason=exc.strerror),
+              file=sys.stderr)
         return EXIT_USAGE
-    print(f"wrote {out} and {public_path}: {len(pack.exercises)} exercises, "
-          f"{points(pack.max_score)} points" + (f", for {args.student}" if args.student else ""))
+    print(_("wrote {notebook} and {public}: {count} exercises, {points} points", notebook=out,
+            public=public_path, count=len(pack.exercises), points=points(pack.max_score))
+          + (_(", for {student}", student=args.student) if args.student else ""))
     return EXIT_OK
 
 
@@ -77,20 +83,22 @@ def _default_name(assignment: str, student: str) -> str:
 def build_notebook(pack: Pack, public_name: str, student: str = "") -> nbformat.NotebookNode:
     """The nbformat v4 notebook: title, setup, then prompt, stub and check per exercise."""
     cells = [new_markdown_cell(_title(pack, public_name, student), id="title"),
-             new_code_cell(_SETUP.format(public=public_name, path=repr(public_name)), id="setup")]
+             new_code_cell(_setup(public_name), id="setup")]
     for number, exercise in enumerate(pack.exercises, start=1):
         cells += [
-            new_markdown_cell(f"## {number}. {exercise.title} ({points(exercise.max_score)} points)\n\n"
+            new_markdown_cell(_("## {number}. {title} ({points} points)", number=number, title=exercise.title,
+                                points=points(exercise.max_score)) + "\n\n"
                               + exercise.prompt.strip(), id=f"{exercise.id}-prompt"),
             new_code_cell(_stub(exercise), id=f"{exercise.id}-answer"),
             new_code_cell(f'grader.check("{exercise.id}")', id=f"{exercise.id}-check"),
         ]
-    cells += [new_markdown_cell("## Total on the public cases", id="total-title"),
+    cells += [new_markdown_cell("## " + _("Total on the public cases"), id="total-title"),
               new_code_cell("grader.check_all()", id="total")]
     metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
         "language_info": {"name": "python"},
         "grader": {"assignment": pack.name, "pack_hash": pack.hash, "public": public_name,
+                   "language": i18n.language(),
                    **({"student": student} if student else {})},
     }
     notebook = new_notebook(cells=cells, metadata=metadata)
@@ -98,27 +106,28 @@ def build_notebook(pack: Pack, public_name: str, student: str = "") -> nbformat.
     return notebook
 
 
-_SETUP = """\
-# Run this cell first: it loads torch and the checker, which reads {public} (keep it beside
-# this notebook). grader.check("id") then checks one exercise on its public cases.
-import torch
-import grader.notebook
-grader.notebook.setup({path})"""
+def _setup(public_name: str) -> str:
+    """The setup cell: a comment for the student, then the three lines that load the checker."""
+    comment = _("Run this cell first: it loads torch and the checker, which reads {public} (keep it beside\n"
+                "this notebook). grader.check(\"id\") then checks one exercise on its public cases.",
+                public=public_name)
+    code = f"import torch\nimport grader.notebook\ngrader.notebook.setup({public_name!r})"
+    return "".join(f"# {line}\n" for line in comment.splitlines()) + code
 
 
 def _title(pack: Pack, public_name: str, student: str) -> str:
     lines = [f"# {pack.name}", "",
-             f"{len(pack.exercises)} exercises, {points(pack.max_score)} points. Run the setup cell "
-             "first. For each exercise, write your answer in the code cell under its prompt, run "
-             "it, then run the `grader.check(...)` cell below it: it checks your current definition "
-             "on the exercise's **public** cases and explains what differs.", "",
-             "Final grading runs this whole notebook afresh, top to bottom, on every case, "
-             "including hidden ones; what `grader.check` shows is a guide, not the grade. "
-             f"Keep `{public_name}` next to this notebook: the checks read it."]
+             _("{count} exercises, {points} points. Run the setup cell first. For each exercise, write "
+               "your answer in the code cell under its prompt, run it, then run the `grader.check(...)` "
+               "cell below it: it checks your current definition on the exercise's **public** cases "
+               "and explains what differs.", count=len(pack.exercises), points=points(pack.max_score)), "",
+             _("Final grading runs this whole notebook afresh, top to bottom, on every case, including "
+               "hidden ones; what `grader.check` shows is a guide, not the grade. Keep `{public}` next "
+               "to this notebook: the checks read it.", public=public_name)]
     if student:
-        mine = " Some exercises draw their inputs for you alone." if any(
+        mine = " " + _("Some exercises draw their inputs for you alone.") if any(
             e.per_student for e in pack.exercises) else ""
-        lines += ["", f"Student: `{student}`.{mine}"]
+        lines += ["", _("Student: `{student}`.", student=student) + mine]
     return "\n".join(lines)
 
 

@@ -319,12 +319,13 @@ DESCRIPTION = ("Grade every submission in SUBMISSIONS (a flat folder, a folder p
 
 def command(argv: list[str]) -> int:
     """`python -m grader batch ...` as grader/cli.py dispatches it: the engine with config flags."""
-    from grader.commands.options import add_settings_arguments, settings_overrides
+    from grader.commands.options import add_settings_arguments, settings_overrides, speak_course_language
 
     parser = argparse.ArgumentParser(prog="python -m grader batch", description=DESCRIPTION)
     _configure(parser)
     add_settings_arguments(parser)
     args = parser.parse_args(argv)
+    speak_course_language(args)
     if args.cluster:
         return _cluster_command(args, settings_overrides(args))
 

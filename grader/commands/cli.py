@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader.commands.options import (EXIT_INTERNAL, EXIT_OK, EXIT_PACK, EXIT_USAGE,
-                                     add_settings_arguments, settings_overrides)
+                                     add_settings_arguments, settings_overrides, speak_course_language)
 from grader.errors import PackError, SubmissionError
 from grader.export.formats import FORMATS, SUBMISSION_FORMATS
 
@@ -36,6 +36,7 @@ def _grade_parser() -> argparse.ArgumentParser:
 
 def grade_command(argv: list[str]) -> int:
     args = _grade_parser().parse_args(argv)
+    speak_course_language(args)
     from grader.api import Grader
     from grader.source.submission import read_submission
 

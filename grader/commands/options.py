@@ -33,6 +33,15 @@ def add_language_argument(parser: argparse.ArgumentParser | argparse._ArgumentGr
                              "(default: config.yaml's language:, else en)")
 
 
+def speak_course_language(args: argparse.Namespace) -> str:
+    """Make --lang, else config.yaml's `language:`, the language of this process's sentences."""
+    from grader.pack.config import find_config, load_settings
+
+    language = getattr(args, "lang", None) or load_settings(find_config(getattr(args, "config", None))).language
+    i18n.set_language(language)
+    return language
+
+
 def _language(code: str) -> str:
     try:
         return i18n.normalize(code)

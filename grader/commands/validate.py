@@ -28,7 +28,8 @@ class Finding:
 
 
 def command(argv: list[str]) -> int:
-    from grader.commands.options import EXIT_OK, EXIT_PACK, add_settings_arguments, settings_overrides
+    from grader.commands.options import (EXIT_OK, EXIT_PACK, add_settings_arguments, settings_overrides,
+                                         speak_course_language)
 
     parser = argparse.ArgumentParser(prog="python -m grader validate",
                                      description="Check the exercise pack, its solutions and its wrong-answer fixtures.")
@@ -36,6 +37,7 @@ def command(argv: list[str]) -> int:
     parser.add_argument("--right-fixtures", help="folder of right-answer fixtures (default: config.yaml's)")
     add_settings_arguments(parser)
     args = parser.parse_args(argv)
+    speak_course_language(args)
     from grader.api import Grader
 
     with Grader.open(args.config, settings_overrides(args)) as grader:

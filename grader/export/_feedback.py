@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
+from grader.i18n import _
 from grader.model import Diagnosis, ExerciseResult, Report
 from grader.render.numbers import points
 
@@ -20,7 +21,7 @@ def cap(text: str, limit: int, *, keep: str = "head") -> str:
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates from decoded bytes
     if len(text) <= limit:
         return text
-    mark = f"\n… [{len(text)} characters, cut to fit]\n"
+    mark = "\n… " + _("[{count} characters, cut to fit]", count=len(text)) + "\n"
     if len(mark) >= limit:
         return text[:limit] if keep == "head" else text[len(text) - limit:]
     kept = limit - len(mark)
@@ -51,14 +52,17 @@ def split_hidden(diagnoses: Iterable[Diagnosis]) -> tuple[list[Diagnosis], list[
 def cases(group: list[Diagnosis]) -> str:
     """`case A` or `cases A; B` (case names hold commas: `x: float32[2, 3]`)."""
     names = [d.case for d in group if d.case]
-    return f"case{'s' if len(names) > 1 else ''} {'; '.join(names)}" if names else ""
+    if not names:
+        return ""
+    return (_("cases {cases}", cases="; ".join(names)) if len(names) > 1
+            else _("case {case}", case=names[0]))
 
 
 def diagnosis_line(group: list[Diagnosis]) -> str:
     """One plain-text line: the code first, since programs and TAs scan for it."""
     first = group[0]
-    where = ", ".join(p for p in (cases(group), f"check {first.check}" if first.check else "")
-                      if p)
+    where = _(", ").join(p for p in (cases(group), _("check {check}", check=first.check) if first.check else "")
+                         if p)
     return f"[{first.code}] {first.message}" + (f" ({where})" if where else "")
 
 
@@ -70,8 +74,9 @@ def first_details(groups: list[list[Diagnosis]]) -> list[str]:
 
 def hidden_line(group: list[Diagnosis]) -> str:
     """Hidden cases' diagnosis with only its code: its message may quote the hidden values."""
-    count = f"{len(group)} hidden cases" if len(group) > 1 else "a hidden case"
-    return f"[{group[0].code}] in {count} (details are not shown)"
+    if len(group) > 1:
+        return f"[{group[0].code}] " + _("in {count} hidden cases (details are not shown)", count=len(group))
+    return f"[{group[0].code}] " + _("in a hidden case (details are not shown)")
 
 
 def codes(exercise: ExerciseResult) -> list[str]:
@@ -91,13 +96,15 @@ def summary_lines(report: Report) -> list[str]:
     Report.output is left out on purpose: it may hold what the student's code printed while the
     grader called it on hidden inputs.
     """
-    name = report.submission or "submission"
-    lines = [f"{name}: {points(report.score)} / {points(report.max_score)} points"]
-    lines += [f"Note: {note}" for note in report.notes]
+    name = report.submission or _("submission")
+    lines = [_("{name}: {score} / {max_score} points", name=name, score=points(report.score),
+               max_score=points(report.max_score))]
+    lines += [_("Note: {note}", note=note) for note in report.notes]
     for cell in report.cells:
         if cell.error_type:
-            at = f", line {cell.line}" if cell.line else ""
-            lines.append(f"{cell.name[:1].upper()}{cell.name[1:]}{at} raised {cell.error_type}: {cell.message}")
+            at = _(", line {line}", line=cell.line) if cell.line else ""
+            lines.append(_("{cell}{at} raised {error}", cell=f"{cell.name[:1].upper()}{cell.name[1:]}", at=at,
+                           error=f"{cell.error_type}: {cell.message}"))
     return lines
 
 

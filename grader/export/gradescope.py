@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from grader.i18n import N_, _
+from grader.render.labels import status_label
 from grader.render import fold, markdown
 from grader.export._feedback import (budgets, cap, dumps, exercise_name,
                                      split_hidden, summary_lines)
@@ -28,10 +30,11 @@ TOTAL_OUTPUT_CAP = 200_000
 FAILED_NAME = "Autograder failed"
 
 _WHEN_SHOWN = {
-    "hidden": "are not shown to students",
-    "after_due_date": "are shown after the due date",
-    "after_published": "are shown once grades are published",
-    "visible": "are shown in the test that follows",
+    "hidden": N_("{count} problem(s) found in hidden cases; their details are not shown to students."),
+    "after_due_date": N_("{count} problem(s) found in hidden cases; their details are shown after the due date."),
+    "after_published": N_("{count} problem(s) found in hidden cases; their details are shown once grades "
+                          "are published."),
+    "visible": N_("{count} problem(s) found in hidden cases; their details are shown in the test that follows."),
 }
 
 
@@ -77,8 +80,8 @@ def failure_results(message: str, *, details: str = "") -> dict[str, Any]:
     `message` is for the student (it may tell them how to fix their upload); `details`, such as
     the grader's traceback, go into a test only staff can see.
     """
-    shown = (f"{message}\n\nThe autograder could not grade this submission. If this message "
-             "does not tell you how to fix it, please tell your instructor.")
+    shown = message + "\n\n" + _("The autograder could not grade this submission. If this message does "
+                                   "not tell you how to fix it, please tell your instructor.")
     tests: list[dict[str, Any]] = [{"name": FAILED_NAME, "status": "failed",
                                     "visibility": "visible", "output": cap(shown, OUTPUT_CAP)}]
     if details:
@@ -90,14 +93,14 @@ def failure_results(message: str, *, details: str = "") -> dict[str, Any]:
 
 def _exercise_test(exercise: ExerciseResult, number: str, visible: list[Diagnosis],
                    hidden: list[Diagnosis], hidden_visibility: str) -> dict[str, Any]:
-    blocks = [f"**{points(exercise.score)} / {points(exercise.max_score)} points** "
-              f"({exercise.status})"]
-    blocks += [f"- {markdown.code(c.name or c.kind)}: {c.cases_passed} of {c.cases_total} cases passed"
+    blocks = ["**" + _("{score} / {max_score} points", score=points(exercise.score),
+                       max_score=points(exercise.max_score)) + f"** ({status_label(exercise.status)})"]
+    blocks += [f"- {markdown.code(c.name or c.kind)}: " + _("{passed} of {total} cases passed", passed=c.cases_passed,
+                                                              total=c.cases_total)
                for c in exercise.checks if c.cases_total]
     blocks += [_diagnosis_markdown(group) for group in grouped(visible)]
     if hidden:
-        blocks.append(f"{len(hidden)} problem(s) found in hidden cases; their details "
-                      f"{_WHEN_SHOWN[hidden_visibility]}.")
+        blocks.append(_(_WHEN_SHOWN[hidden_visibility], count=len(hidden)))
     return {
         "name": exercise_name(exercise),
         "number": number,
@@ -115,7 +118,7 @@ def _hidden_test(exercise: ExerciseResult, number: str, hidden: list[Diagnosis],
                  visibility: str) -> dict[str, Any]:
     """No score: a pure pass/fail test, so the exercise's points are not counted twice."""
     return {
-        "name": f"{exercise_name(exercise)} (hidden cases)",
+        "name": exercise_name(exercise) + " " + _("(hidden cases)"),
         "number": number,
         "status": "failed",
         "output": "\n\n".join(_diagnosis_markdown(group) for group in grouped(hidden)),
@@ -129,15 +132,15 @@ def _diagnosis_markdown(group: list[Diagnosis]) -> str:
     """The first case in full, its details (tensors, tracebacks) in a verbatim fence; the other
     cases of the fold named on one line, as the text report does."""
     first = group[0]
-    where = [f"case {markdown.code(first.case)}"] if first.case else []
-    where += [f"check {markdown.code(first.check)}"] if first.check else []
+    where = [_("case {case}", case=markdown.code(first.case))] if first.case else []
+    where += [_("check {check}", check=markdown.code(first.check))] if first.check else []
     block = f"**{markdown.code(first.code)}** {markdown.inline(first.message)}" + (
         f"  \n{' · '.join(where)}" if where else "")
     if first.details:
         fence = "`" * max(3, _longest_run(first.details, "`") + 1)
         block += f"\n\n{fence}text\n{first.details.rstrip()}\n{fence}"
     if len(group) > 1:
-        block += f"\n\nThe same on {fold.same_on(group, markdown.code)}."
+        block += "\n\n" + _("The same on {cases}.", cases=fold.same_on(group, markdown.code))
     return block
 
 

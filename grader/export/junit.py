@@ -14,6 +14,8 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import PurePath
 
+from grader.i18n import _
+from grader.render.labels import status_label
 from grader.export._feedback import (cap, diagnosis_line, first_details, hidden_line,
                                      split_hidden, summary_lines)
 from grader.render.fold import grouped
@@ -58,8 +60,8 @@ def _testcase(suite: ET.Element, classname: str, exercise: ExerciseResult) -> No
     lines = [diagnosis_line(g) for g in grouped(visible)] + [hidden_line(g)
                                                              for g in grouped(hidden)]
     details = first_details(grouped(visible))
-    first = lines[0] if lines else (f"{exercise.status}: {points(exercise.score)} / "
-                                    f"{points(exercise.max_score)} points")
+    first = lines[0] if lines else f"{status_label(exercise.status)}: " + _(
+        "{score} / {max_score} points", score=points(exercise.score), max_score=points(exercise.max_score))
     kind = exercise.status if not (visible or hidden) else (visible or hidden)[0].code
     tag = "error" if exercise.status == "error" else "failure"
     element = ET.SubElement(case, tag, {"message": _clean(cap(first, MESSAGE_CAP)), "type": kind})

@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from grader.render.labels import status_label
 from grader.export._feedback import (cap, diagnosis_line, dumps, exercise_name, first_details,
                                      hidden_line, split_hidden, summary_lines)
 from grader.render.fold import grouped
@@ -68,7 +69,7 @@ def _test(exercise: ExerciseResult, limit: int) -> dict[str, Any]:
         "name": exercise_name(exercise),
         "points": json_score(exercise.score),
         "max_points": json_score(exercise.max_score),
-        "message": cap("\n".join(lines) or exercise.status, limit),
+        "message": cap("\n".join(lines) or status_label(exercise.status), limit),
         "output": cap(details, limit),
     }
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from grader import i18n
 from grader.errors import PackError, PackProblem
 from grader.pack.load import Case, Check, DiagnosisRule, ErrorRule, Exercise, Pack
 from grader.run.plan import REFERENCE_KINDS, Probe, References, probes_for
@@ -31,6 +32,7 @@ class PublicData:
     exercises: tuple[Exercise, ...]
     hidden_cases: dict[str, int] = field(default_factory=dict)
     observations: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    language: str = "en"  # what grader.check() speaks in the student's kernel
 
     @property
     def max_score(self) -> float:
@@ -41,7 +43,7 @@ class PublicData:
 
 
 def build(pack: Pack, references: References, student: str = "", *,
-          check_seconds: float = 10.0) -> PublicData:
+          check_seconds: float = 10.0, language: str = "en") -> PublicData:
     """Compute the public observations from the solutions (trusted process only)."""
     exercises, hidden, observations = [], {}, {}
     for exercise in pack.exercises:
@@ -53,7 +55,7 @@ def build(pack: Pack, references: References, student: str = "", *,
                 observations[item.key] = _observations_for(exercise, item, references, student)
     return PublicData(assignment=pack.name, pack_hash=pack.hash, student=student,
                       check_seconds=check_seconds, exercises=tuple(exercises),
-                      hidden_cases=hidden, observations=observations)
+                      hidden_cases=hidden, observations=observations, language=language)
 
 
 def public_exercise(exercise: Exercise) -> Exercise:
@@ -89,7 +91,7 @@ def to_json(data: PublicData) -> str:
         "format": FORMAT, "assignment": data.assignment, "pack_hash": data.pack_hash,
         "student": data.student, "check_seconds": data.check_seconds,
         "exercises": [asdict(e) for e in data.exercises], "hidden_cases": data.hidden_cases,
-        "observations": data.observations,
+        "observations": data.observations, "language": data.language,
     }, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -106,7 +108,8 @@ def load(path: Path) -> PublicData:
             assignment=raw["assignment"], pack_hash=raw["pack_hash"], student=raw["student"],
             check_seconds=float(raw["check_seconds"]),
             exercises=tuple(_exercise(e) for e in raw["exercises"]),
-            hidden_cases=dict(raw["hidden_cases"]), observations=dict(raw["observations"]))
+            hidden_cases=dict(raw["hidden_cases"]), observations=dict(raw["observations"]),
+            language=raw.get("language") if raw.get("language") in i18n.LANGUAGES else "en")
     except (KeyError, TypeError, ValueError) as exc:
         raise PackError([PackProblem(str(path), 0, 0, "", f"a damaged {FORMAT} file ({exc!r})")]) from None
 

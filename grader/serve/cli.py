@@ -50,8 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def command(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    from grader.commands.options import settings_overrides
+    from grader.commands.options import settings_overrides, speak_course_language
 
+    speak_course_language(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
         config = _config(args)
