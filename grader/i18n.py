@@ -11,6 +11,7 @@ missing or older than its `.po` compiles the `.po` in memory at first use (with 
 """
 from __future__ import annotations
 
+import argparse
 import gettext
 import io
 from contextlib import contextmanager
@@ -55,6 +56,20 @@ def using(code: str) -> Iterator[str]:
         yield language()
     finally:
         _block_language.reset(token)
+
+
+def add_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--lang`, which every command takes."""
+    parser.add_argument("--lang", type=_argument, metavar="LANG",
+                        help=f"the language of every sentence people read: {', '.join(LANGUAGES)} "
+                             "(default: config.yaml's language:, else en)")
+
+
+def _argument(code: str) -> str:
+    try:
+        return normalize(code)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def html_lang(code: str | None = None) -> str:

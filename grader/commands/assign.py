@@ -17,7 +17,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from grader import i18n
 from grader.i18n import _
 from grader.run import public
-from grader.commands.options import EXIT_OK, EXIT_USAGE, add_language_argument
+from grader.commands.options import EXIT_OK, EXIT_USAGE
 from grader.pack.config import find_config, load_settings
 from grader.render.numbers import points
 from grader.pack.load import Exercise, Pack, load_pack
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--select", nargs="+", metavar="ID", help="only these exercises")
     parser.add_argument("--check-seconds", type=float,
                         help="time limit of one call in grader.check() (default: config.yaml's)")
-    add_language_argument(parser)
+    i18n.add_argument(parser)
     return parser
 
 

@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 
 from tqdm import tqdm
 
+from grader.i18n import _
 from grader.cluster import ClusterError, cluster_spec, open_cluster
 from grader.source.discover import Discovery, Submission, discover
 from grader.render.feedback import to_html, to_markdown
@@ -94,8 +95,8 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
             else:
                 todo.append(sub)
         if result.reused:
-            print(f"{len(result.reused)} already in the gradebook, not graded again "
-                  "(--regrade grades them again)", file=sys.stderr)
+            print(_("{count} already in the gradebook, not graded again (--regrade grades them again)",
+                    count=len(result.reused)), file=sys.stderr)
         pool = executor or ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
         watchdog = Watchdog(patience or Patience.for_limits(Limits()))
         result.interrupted = _grade_all(todo, gradebook, grade, pack_hash, pool, jobs, progress, result,
@@ -272,25 +273,27 @@ def _problem_lines(result: BatchResult) -> list[str]:
     """What was found but not graded: the submissions the grader could not grade, then the
     files discovery did not take, each with why."""
     paths = {sub.student: sub.path for sub in result.discovery.submissions}
-    lines = [f"{paths[s]}: could not grade: {why}" for s, why in sorted(result.failures.items())]
+    lines = [_("{path}: could not grade: {reason}", path=paths[s], reason=why)
+             for s, why in sorted(result.failures.items())]
     return lines + [str(p) for p in result.discovery.problems]
 
 
 def outcome_lines(result: BatchResult) -> list[str]:
     """The closing summary: counts that add up, and who was not graded, by name."""
     failed = sorted(result.failures)
-    line = (f"{len(result.discovery.submissions)} submissions: {len(result.graded)} graded now, "
-            f"{len(result.reused)} already graded")
-    line += f", {len(failed)} could not be graded ({_names(failed)})." if failed else "."
+    line = _("{count} submissions: {graded} graded now, {reused} already graded",
+             count=len(result.discovery.submissions), graded=len(result.graded), reused=len(result.reused))
+    line += _(", {count} could not be graded ({names}).", count=len(failed), names=_names(failed)) if failed else "."
     lines = [line]
     skipped = [p.path for p in result.discovery.problems]
     if skipped:
-        lines.append(f"{len(skipped)} other file(s) found but not graded: {_names(skipped)}.")
+        lines.append(_("{count} other file(s) found but not graded: {names}.", count=len(skipped),
+                       names=_names(skipped)))
     return lines
 
 
 def _names(names: list[str], shown: int = 5) -> str:
-    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    more = _(" and {count} more", count=len(names) - shown) if len(names) > shown else ""
     return ", ".join(names[:shown]) + more
 
 
@@ -398,17 +401,20 @@ def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any
     finally:
         grader.close()
     if result is not None and result.stopped:
-        print(f"\nStopped: {result.stopped}. Every submission graded so far is saved in "
-              f"{out / 'gradebook.sqlite'}; run `{resume}` to grade the rest.", file=sys.stderr)
+        print("\n" + _("Stopped: {reason}. Every submission graded so far is saved in {gradebook}; run "
+                       "`{resume}` to grade the rest.", reason=result.stopped, gradebook=out / "gradebook.sqlite",
+                       resume=resume), file=sys.stderr)
         return 3
     if result is None or result.interrupted:
-        print(f"\nInterrupted. Every submission graded so far is saved in {out / 'gradebook.sqlite'}; "
-              f"run `{resume}` to grade the rest and write grades.csv.", file=sys.stderr)
+        print("\n" + _("Interrupted. Every submission graded so far is saved in {gradebook}; run `{resume}` "
+                       "to grade the rest and write grades.csv.", gradebook=out / "gradebook.sqlite",
+                       resume=resume), file=sys.stderr)
         return 130
     print("\n".join(outcome_lines(result)))
-    print(f"Wrote {out / 'grades.csv'}, {out / 'feedback'}/, {out / 'summary.html'}.")
+    print(_("Wrote {grades}, {feedback}/, {summary}.", grades=out / "grades.csv", feedback=out / "feedback",
+            summary=out / "summary.html"))
     if result.failures or result.discovery.problems:
-        print(f"Why each was not graded: {out / 'problems.txt'} (and summary.html).")
+        print(_("Why each was not graded: {problems} (and summary.html).", problems=out / "problems.txt"))
         return 1
     return 0
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 from grader import i18n
+from grader.pack.config import course_language
 
 EXIT_OK, EXIT_USAGE, EXIT_PACK, EXIT_INTERNAL = 0, 2, 3, 4
 TIME_LIMITS = ("submission_seconds", "check_seconds", "cell_seconds", "check_floor_seconds",
@@ -17,7 +18,7 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags that override config.yaml, shared by every command that grades."""
     group = parser.add_argument_group("course settings (override config.yaml)")
     group.add_argument("--config", help="config.yaml to use (default: ./config.yaml, else the bundled one)")
-    add_language_argument(group)
+    i18n.add_argument(group)
     group.add_argument("--select", nargs="+", metavar="ID", help="grade only these exercises")
     group.add_argument("--detail", choices=("full", "summary"), help="feedback detail")
     group.add_argument("--isolation", choices=("auto", "none"), help="sandbox layers (none: only a child process)")
@@ -27,26 +28,11 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument("--" + name.replace("_", "-"), type=int, help=f"limit: {name.replace('_', ' ')}")
 
 
-def add_language_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    parser.add_argument("--lang", type=_language, metavar="LANG",
-                        help=f"the language of every sentence people read: {', '.join(i18n.LANGUAGES)} "
-                             "(default: config.yaml's language:, else en)")
-
-
 def speak_course_language(args: argparse.Namespace) -> str:
     """Make --lang, else config.yaml's `language:`, the language of this process's sentences."""
-    from grader.pack.config import find_config, load_settings
-
-    language = getattr(args, "lang", None) or load_settings(find_config(getattr(args, "config", None))).language
+    language = course_language(getattr(args, "config", None), getattr(args, "lang", None))
     i18n.set_language(language)
     return language
-
-
-def _language(code: str) -> str:
-    try:
-        return i18n.normalize(code)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def settings_overrides(args: argparse.Namespace) -> dict:

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from grader import i18n
+from grader.pack.config import course_language
 from grader.export._csv import Export
 from grader.export.formats import BATCH_FORMATS, FORMATS
 from grader.export.gradescope_build import build_zip
@@ -39,9 +41,11 @@ def add_export_arguments(subparsers: argparse._SubParsersAction) -> None:
                             help="the batch command's output folder (its reports/*.json)")
         module.add_arguments(parser)
         parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
+        _add_language(parser)
 
 
 def run_export(args: argparse.Namespace) -> int:
+    _language(args)
     export_format = FORMATS[args.lms]
     try:
         reports, warnings = load_batch(args.batch)
@@ -60,12 +64,13 @@ def add_gradescope_arguments(subparsers: argparse._SubParsersAction) -> None:
     build = actions.add_parser("build", help="write autograder.zip for this checkout")
     build.add_argument("--out", type=Path, default=Path("autograder.zip"))
     build.add_argument("--torch-version", default="2.13.0")
+    _add_language(build)
 
 
 def run_gradescope(args: argparse.Namespace) -> int:
     root = Path(__file__).resolve().parents[2]  # the checkout holding grader/ and the pack
     try:
-        path = build_zip(root, args.out, torch_version=args.torch_version)
+        path = build_zip(root, args.out, torch_version=args.torch_version, language=_language(args))
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -90,6 +95,18 @@ def load_batch(folder: Path) -> tuple[list[Report], list[str]]:
             report = dataclasses.replace(report, student=path.stem)
         reports.append(report)
     return reports, warnings
+
+
+def _add_language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="config.yaml whose language: applies (default: ./config.yaml, "
+                                          "else the bundled one)")
+    i18n.add_argument(parser)
+
+
+def _language(args: argparse.Namespace) -> str:
+    language = course_language(args.config, args.lang)
+    i18n.set_language(language)
+    return language
 
 
 def _parser(add: Callable[[argparse._SubParsersAction], None]) -> argparse.ArgumentParser:

@@ -16,13 +16,14 @@ EXECUTABLE = ("setup.sh", "run_autograder")
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 
 
-def build_zip(root: Path, out: Path, *, torch_version: str = "2.13.0") -> Path:
-    """Write the zip for the checkout at `root` to `out` and return `out`."""
+def build_zip(root: Path, out: Path, *, torch_version: str = "2.13.0", language: str = "en") -> Path:
+    """Write the zip for the checkout at `root` to `out` and return `out`; the autograder grades
+    in `language`."""
     missing = [name for name in REQUIRED if not (root / name).exists()]
     if missing:
         raise FileNotFoundError(f"{root} lacks {', '.join(missing)}: build the zip from a "
                                 "checkout of the grader")
-    entries = {name: _template(name, torch_version)
+    entries = {name: _template(name, torch_version, language)
                for name in ("setup.sh", "run_autograder", "AUTOGRADER_README.md")}
     for path in _pack_files(root, out):
         entries[path.relative_to(root).as_posix()] = path.read_bytes()
@@ -36,10 +37,10 @@ def build_zip(root: Path, out: Path, *, torch_version: str = "2.13.0") -> Path:
     return out
 
 
-def _template(name: str, torch_version: str) -> bytes:
+def _template(name: str, torch_version: str, language: str) -> bytes:
     """Bytes, not text: a CRLF slipped into run_autograder breaks its `#!` line."""
     text = (TEMPLATES / name).read_bytes().decode("utf-8").replace("\r\n", "\n")
-    return text.replace("@TORCH_VERSION@", torch_version).encode("utf-8")
+    return text.replace("@TORCH_VERSION@", torch_version).replace("@LANGUAGE@", language).encode("utf-8")
 
 
 def _pack_files(root: Path, out: Path) -> list[Path]:

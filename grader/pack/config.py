@@ -57,6 +57,11 @@ def find_config(explicit: str | None) -> Path | None:
     return None
 
 
+def course_language(config: str | None, lang: str | None = None) -> str:
+    """--lang if given, else the `language:` of the config a command would read."""
+    return i18n.normalize(lang) if lang else load_settings(find_config(config)).language
+
+
 def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
     """Read config.yaml (paths in it are relative to its folder) and apply overrides."""
     settings = Settings()
