@@ -87,7 +87,7 @@ def to_html(report: Report) -> str:
     unattempted = not_attempted(report)
     if unattempted:
         ids = ", ".join(f"<code>{escape(e.id)}</code>" for e in unattempted)
-        notes += (f'<p class="note"><b>{escape(_("Not attempted yet:"))}</b> '
+        notes += ('<p class="note"><b>' + escape(_("Not attempted yet:")) + "</b> "
                   + _("{ids}. {advice}", ids=ids, advice=escape(_(NOT_ATTEMPTED))) + "</p>")
     sections = "".join(_exercise_html(i, e) for i, e in enumerate(report.exercises)
                        if e not in unattempted)
@@ -129,12 +129,12 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
     parts = [f'<div class="diagnosis"><p><code class="code">{escape(d.code)}</code> {escape(d.message)}</p>']
     if not d.hidden:
         if d.case:
-            parts.append(f'<p class="case">{_("Case: {case}", case=f"<code>{escape(d.case)}</code>")}</p>')
+            parts.append('<p class="case">' + _("Case: {case}", case=f"<code>{escape(d.case)}</code>") + "</p>")
         if d.details:
             parts.append(f"<pre>{escape(d.details)}</pre>")
     if len(group) > 1:
         same = fold.same_on(group, lambda case: f"<code>{escape(case)}</code>")
-        parts.append(f'<p class="case">{_("The same on {cases}.", cases=same)}</p>')
+        parts.append('<p class="case">' + _("The same on {cases}.", cases=same) + "</p>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -142,8 +142,9 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
 def _figure_html(attachment: Attachment) -> str:
     caption = f"<figcaption>{escape(attachment.caption)}</figcaption>" if attachment.caption else ""
     if not _is_png(attachment.data_base64):
-        return f'<figure><p class="note">{escape(_("This figure could not be shown."))}</p>{caption}</figure>'
-    return (f'<figure><img alt="{escape(attachment.caption or _("figure"))}" '
+        return '<figure><p class="note">' + escape(_("This figure could not be shown.")) + f"</p>{caption}</figure>"
+    alt = attachment.caption or _("figure")
+    return (f'<figure><img alt="{escape(alt)}" '
             f'src="data:image/png;base64,{escape(attachment.data_base64)}">{caption}</figure>')
 
 
@@ -156,7 +157,8 @@ def _cells_html(report: Report) -> str:
                    error=f"<code>{escape(c.error_type)}</code>: {escape(c.message)}")
         + (f"<pre>{escape(c.source_line)}</pre>" if c.source_line else "") + "</li>"
         for c in errors)
-    return f'<section class="cells"><h2>{escape(_("Cells that raised"))}</h2><ul>{items}</ul></section>'
+    heading = escape(_("Cells that raised"))
+    return f'<section class="cells"><h2>{heading}</h2><ul>{items}</ul></section>'
 
 
 def _figures(exercise: ExerciseResult) -> list[Attachment]:

@@ -9,7 +9,7 @@ from grader.i18n import N_, _
 def describe(isolation: dict[str, Any]) -> str:
     parts = [f"uid {isolation['uid']}" if isolation.get("uid") is not None else _("no uid drop")]
     network = isolation.get("network", "none")
-    parts.append(_(_NETWORK.get(network, N_("network open"))))
+    parts.append(_(_NETWORK.get(network, _NETWORK_OPEN)))
     parts.append(_("Landlock file allow-list") if isolation.get("landlock") else _("no Landlock"))
     if isolation.get("hidden"):
         parts.append(_("{count} protected paths hidden", count=isolation["hidden"]))
@@ -22,6 +22,7 @@ def describe(isolation: dict[str, Any]) -> str:
 
 _NETWORK = {"netns": N_("no network (netns)"), "seccomp": N_("no network (seccomp)"),
             "landlock-tcp": N_("no TCP (Landlock), UDP open")}
+_NETWORK_OPEN = N_("network open")
 
 
 def _limits(rlimits: dict[str, Any]) -> str:
@@ -29,4 +30,4 @@ def _limits(rlimits: dict[str, Any]) -> str:
              f"{rlimits['memory_mb']} MiB" if rlimits.get("memory_mb") is not None else "",
              _("{count} processes", count=rlimits["processes"]) if rlimits.get("processes") is not None else ""]
     shown = [s for s in shown if s]
-    return f"rlimits ({_(', ').join(shown)})" if shown else _("no rlimits")
+    return "rlimits (" + _(", ").join(shown) + ")" if shown else _("no rlimits")

@@ -17,6 +17,7 @@ from typing import Sequence
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from grader import i18n
 from grader.i18n import _
 from grader.render.labels import status_label
 from grader.render.feedback import escape, html_page
@@ -25,8 +26,8 @@ from grader.insight.mistakes import Mistake, mistake_groups
 from grader.model import STATUSES, ExerciseResult, Report
 
 TOP_CODES = 5
-# Chart labels may be Chinese: matplotlib falls back along this list, glyph by glyph.
-CHART_FONTS = ["DejaVu Sans", "Noto Sans CJK JP", "Noto Sans CJK SC", "WenQuanYi Zen Hei"]
+# Chart labels may be Chinese: matplotlib falls back along these, glyph by glyph (those installed).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei")
 EXAMPLE_CHARS = 300
 
 
@@ -40,7 +41,7 @@ def write_summary(reports: Sequence[Report], out: Path, not_graded: Sequence[str
 
 def render_summary(reports: Sequence[Report], not_graded: Sequence[str] = ()) -> str:
     reports = sorted(reports, key=lambda r: r.student)
-    body = _class_html(reports) if reports else f"<p>{escape(_('No graded submissions yet.'))}</p>"
+    body = _class_html(reports) if reports else "<p>" + escape(_("No graded submissions yet.")) + "</p>"
     return html_page(_("Class summary"), _not_graded_html(not_graded) + body)
 
 
@@ -49,7 +50,7 @@ def _not_graded_html(not_graded: Sequence[str]) -> str:
     if not not_graded:
         return ""
     items = "".join(f"<li>{escape(line)}</li>" for line in not_graded)
-    return (f"<h2>{escape(_('Not graded ({count})', count=len(not_graded)))}</h2><p>"
+    return (_heading(_("Not graded ({count})", count=len(not_graded))) + "<p>"
             + escape(_("Not in the charts below, blank in grades.csv; problems.txt has the same list."))
             + f"</p><ul>{items}</ul>")
 
@@ -65,10 +66,10 @@ def _class_html(reports: list[Report]) -> str:
     stats = "<p>" + escape(_("{count} submissions · mean {mean} · median {median} · out of {max_score}",
                                 count=len(reports), mean=points(statistics.fmean(totals)),
                                 median=points(statistics.median(totals)), max_score=points(max_total))) + "</p>"
-    return (stats + f"<h2>{escape(_('Totals'))}</h2>" + _img(_histogram(totals, max_total), _("histogram of totals"))
-            + f"<h2>{escape(_('Pass rate per exercise'))}</h2>" + _img(_pass_rate_chart(rates), _("pass rates"))
+    return (stats + _heading(_("Totals")) + _img(_histogram(totals, max_total), _("histogram of totals"))
+            + _heading(_("Pass rate per exercise")) + _img(_pass_rate_chart(rates), _("pass rates"))
             + _exercise_table(results, rates) + _mistakes_html(mistake_groups(reports))
-            + f"<h2>{escape(_('Most frequent diagnoses'))}</h2>"
+            + _heading(_("Most frequent diagnoses"))
             + "".join(_diagnoses_html(ex, rs) for ex, rs in results.items()))
 
 
@@ -77,8 +78,8 @@ def _histogram(totals: list[float], max_total: float) -> Figure:
     ax = fig.subplots()
     bins = min(20, max(1, int(max_total)))
     ax.hist(totals, bins=bins, range=(0, max_total or 1), color="#0969da", edgecolor="white")
-    ax.set_xlabel(_("total score"), fontfamily=CHART_FONTS)
-    ax.set_ylabel(_("students"), fontfamily=CHART_FONTS)
+    ax.set_xlabel(_("total score"), **_label_font())
+    ax.set_ylabel(_("students"), **_label_font())
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
@@ -89,7 +90,7 @@ def _pass_rate_chart(rates: dict[str, float]) -> Figure:
     order = list(rates)[::-1]  # barh draws bottom-up; the first exercise goes on top
     ax.barh(order, [100 * rates[ex] for ex in order], color="#1a7f37")
     ax.set_xlim(0, 100)
-    ax.set_xlabel(_("% of students who passed"), fontfamily=CHART_FONTS)
+    ax.set_xlabel(_("% of students who passed"), **_label_font())
     return fig
 
 
@@ -125,21 +126,36 @@ def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
 
 def _mistakes_html(groups: dict[str, list[Mistake]]) -> str:
     """Each exercise's wrong answers that several students share exactly: what to re-teach."""
-    parts = [f"<h2>{escape(_('Shared mistakes: what to re-teach'))}</h2><p>"
+    parts = [_heading(_("Shared mistakes: what to re-teach")) + "<p>"
              + escape(_("Wrong answers grouped by what the code did: the same wrong values on the same "
                         "cases. One example per group, comments removed, no name.")) + "</p>"]
     if not groups:
-        parts.append(f"<p>{escape(_('No wrong answer is shared by two or more students.'))}</p>")
+        parts.append("<p>" + escape(_("No wrong answer is shared by two or more students.")) + "</p>")
     for exercise, mistakes in groups.items():
         parts.append(f"<h3>{escape(exercise)}</h3>")
         for m in mistakes[:TOP_CODES]:
             observed = f"<pre>{escape(m.observed)}</pre>" if m.observed else ""
-            example = f"<details><summary>{escape(_('example'))}</summary><pre>{escape(m.example)}</pre></details>"
+            example = ("<details><summary>" + escape(_("example")) + "</summary>"
+                       f"<pre>{escape(m.example)}</pre></details>")
             who = _("{count} students", count=m.students)
             share = _("({share} of the class)", share=f"{m.share:.0%}")
             parts.append(f'<div class="mistake"><p><b>{escape(who)}</b> {escape(share)}: {escape(m.diagnosis)}</p>{observed}'
                          f"{example if m.example else ''}</div>")
     return "".join(parts)
+
+
+def _label_font() -> dict[str, list[str]]:
+    """English keeps matplotlib's font; other languages add the CJK fonts this machine has."""
+    if i18n.language() == i18n.DEFAULT_LANGUAGE:
+        return {}
+    from matplotlib import font_manager, rcParams
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return {"fontfamily": [*rcParams["font.sans-serif"][:1], *(f for f in CJK_FONTS if f in installed)]}
+
+
+def _heading(text: str) -> str:
+    return f"<h2>{escape(text)}</h2>"
 
 
 def _img(fig: Figure, alt: str) -> str:
