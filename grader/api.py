@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import i18n
+from grader.i18n import N_, _
 from grader.judge import diagnose
 from grader.observe import devices
 from grader.judge.checks import Evidence
@@ -122,16 +123,17 @@ class Grader:
         self.close()
 
 
-COUNTING_NOTE = ("Code cells are counted from the top of the notebook, Markdown cells left out: "
-                 "code cell 3 is the third code cell.")
+COUNTING_NOTE = N_("Code cells are counted from the top of the notebook, Markdown cells left out: "
+                   "code cell 3 is the third code cell.")
 
 
 def _cell_counting(submission: Submission, exercises: tuple, cells: tuple[CellRun, ...],
                    notes: tuple[str, ...]) -> tuple[str, ...]:
     """Said once, where a notebook's report names a cell: Jupyter itself shows no cell numbers."""
     texts = [*notes, *(d.message + d.details for e in exercises for d in e.diagnoses)]
-    named = any(c.error_type for c in cells) or any("code cell " in t for t in texts)
-    return (COUNTING_NOTE,) if submission.kind == "ipynb" and named else ()
+    code_cell = _("code cell {number}", number="").strip()
+    named = any(c.error_type for c in cells) or any(code_cell in t for t in texts)
+    return (_(COUNTING_NOTE),) if submission.kind == "ipynb" and named else ()
 
 
 def _cell_run(record: dict[str, Any], label: str) -> CellRun:

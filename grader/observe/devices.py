@@ -15,8 +15,10 @@ from typing import Any
 import torch
 from torch.overrides import TorchFunctionMode
 
+from grader.i18n import N_
+
 _CUDA_NAME = re.compile(r"cuda(:\d+)?")
-NOTE = "CUDA devices in the code ran on the CPU: this grader has no GPU."
+NOTE = N_("CUDA devices in the code ran on the CPU: this grader has no GPU.")
 
 
 def needed(sources: list[str]) -> bool:

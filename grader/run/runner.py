@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.i18n import _
 from grader.observe import devices, records
 from grader.observe.records import RunResult
 from grader.observe.budget import CallBudget, ProbeClock
@@ -105,7 +106,7 @@ class Runner:
                 break
         for item in pending:
             result.probes.setdefault(item["key"], {"outcome": "died", "reason": "timeout",
-                                                   "detail": "the submission's total time limit ran out"})
+                                                   "detail": _("the submission's total time limit ran out")})
         result.output = output.text()
         return result
 
@@ -281,8 +282,8 @@ class _Reader:
         elif isinstance(record, records.Isolation):
             self.result.isolation = record.isolation
         elif isinstance(record, records.Devices) and record.cuda_on_cpu:
-            if devices.NOTE not in self.result.notes:
-                self.result.notes.append(devices.NOTE)
+            if _(devices.NOTE) not in self.result.notes:
+                self.result.notes.append(_(devices.NOTE))
         elif isinstance(record, records.Malformed):
             self._malformed(record)
         elif isinstance(record, records.Done) and self.expected <= self.result.probes.keys():
@@ -313,17 +314,19 @@ class _Reader:
     def _death(self, reason: str) -> _Outcome:
         if self.current and self.current[0] == "probe":
             self.calls.finish(self.current[1], {}, killed=True)
-        detail = f"ran past its time limit of {self.step_limit:g} s"
+        detail = _("ran past its time limit of {seconds} s", seconds=f"{self.step_limit:g}")
         if time.monotonic() >= self.deadline:
-            detail = f"the submission ran past its total time limit of {self.limits.submission_seconds:g} s"
+            detail = _("the submission ran past its total time limit of {seconds} s",
+                       seconds=f"{self.limits.submission_seconds:g}")
         return _Outcome(False, self.current, {"reason": reason, "detail": detail})
 
     def _death_by_exit(self, code: int) -> _Outcome:
         if code >= 0:
-            reason, detail = "crashed", f"the process exited with status {code} (sys.exit, os._exit or a fatal error)"
+            reason, detail = "crashed", _("the process exited with status {code} (sys.exit, os._exit or a fatal "
+                                          "error)", code=code)
         elif -code == signal.SIGXCPU:
-            reason, detail = "timeout", "the process used up its CPU-time limit"
+            reason, detail = "timeout", _("the process used up its CPU-time limit")
         else:
             name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-            reason, detail = "crashed", f"the process was killed by {name}"
+            reason, detail = "crashed", _("the process was killed by {signal}", signal=name)
         return _Outcome(False, self.current, {"reason": reason, "detail": detail})

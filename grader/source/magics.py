@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from grader.i18n import _
 from grader.source import pysource
 
 # Cell magics whose body is Python: run the body once.
@@ -26,7 +27,7 @@ def neutralise(source: str) -> tuple[str, str]:
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].strip()[2:].split()[0] if lines[0].strip()[2:] else ""
         if magic not in _PYTHON_CELL_MAGICS:
-            return "", f"%%{magic} cell skipped (not Python)"
+            return "", _("{magic} cell skipped (not Python)", magic=f"%%{magic}")
         lines[0] = f"pass  # %%{magic}"
     if _parses("\n".join(lines)):
         return "\n".join(lines), ""
@@ -37,7 +38,7 @@ def neutralise(source: str) -> tuple[str, str]:
             lines[i] = replacement
             if not _DISPLAY_ONLY.match(line):
                 changed.append(line.strip())
-    note = f"IPython syntax ignored: {', '.join(changed[:3])}" if changed else ""
+    note = _("IPython syntax ignored: {lines}", lines=", ".join(changed[:3])) if changed else ""
     return "\n".join(lines), note
 
 

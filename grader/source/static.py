@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from grader.i18n import _
 from grader.source import pysource
 from grader.source.submission import Cell
 from grader.source.typography import CHARACTERS
@@ -70,7 +71,7 @@ class SourceIndex:
         if not isinstance(index, int) or isinstance(index, bool):
             return ""
         cell = self.cells.get(index)
-        return cell.name if cell else f"cell {index}"
+        return cell.name if cell else _("cell {index}", index=index)
 
     def closure(self, name: str) -> list[tuple[int, ast.FunctionDef]]:
         """The function and every student function it calls, transitively."""

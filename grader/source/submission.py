@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.i18n import _
 from grader.errors import SubmissionError
 from grader.source.magics import neutralise
 
@@ -36,7 +37,7 @@ class Cell:
 
     @property
     def title(self) -> str:
-        return self.label or f"cell {self.index}"
+        return self.label or _("cell {index}", index=self.index)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def _notebook_cells(name: str, text: str) -> tuple[tuple[Cell, ...], str]:
             source = "".join(source)
         code, note = neutralise(source)
         cells.append(Cell(index=number, source=source, code=code, note=note,
-                          label=f"code cell {number}"))
+                          label=_("code cell {number}", number=number)))
     student = str(notebook.get("metadata", {}).get("grader", {}).get("student", ""))
     return tuple(cells), student
 
