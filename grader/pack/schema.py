@@ -43,7 +43,7 @@ def is_text(value: Any) -> str | None:
     return None if wrong is None else f"{wrong} must be a string (got {_describe(value[wrong])})"
 
 
-PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
+PLACEHOLDER = re.compile(r"(?<![\w\\^_{}])\{(\w+)\}(?!\})")  # {name}, not LaTeX's \\mathbf{x} or x_{i}
 
 
 def text_disagreements(value: Any, code_only: bool = False) -> dict[str, str]:
