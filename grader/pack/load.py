@@ -133,7 +133,7 @@ def load_exercise(path: Path, checker: schema.Checker,
     if data.get("id") and data["id"] != path.stem:
         checker.problem(data, "id", "id", f"must match the file name {path.stem!r} (got {data['id']!r})")
     inputs = _inputs(data.get("inputs", {}), "inputs", checker)
-    cases = _cases(data, inputs, checker)
+    cases = _cases(data, inputs, checker, language)
     checks = _checks(data.get("checks"), inputs, checker)
     diagnoses = _rules(data.get("diagnoses", []), "diagnoses", schema.DIAGNOSIS_FIELDS,
                        ("code",), checker)
@@ -188,7 +188,8 @@ def _inputs(data: Any, path: str, checker: schema.Checker) -> dict[str, dict[str
     return inputs
 
 
-def _cases(data: dict, inputs: dict[str, dict], checker: schema.Checker) -> tuple[Case, ...]:
+def _cases(data: dict, inputs: dict[str, dict], checker: schema.Checker,
+           language: str = i18n.DEFAULT_LANGUAGE) -> tuple[Case, ...]:
     raw = data.get("cases", [{}])
     if not isinstance(raw, list) or not raw:
         checker.problem(data, "cases", "cases", "must be a non-empty list")
@@ -204,9 +205,9 @@ def _cases(data: dict, inputs: dict[str, dict], checker: schema.Checker) -> tupl
                 checker.problem(case.get("inputs"), name, f"{path}.inputs.{name}",
                                 f"is not an input of the exercise (inputs: {', '.join(inputs) or 'none'})")
         merged = {name: overrides.get(name, spec) for name, spec in inputs.items()}
+        name = _text(case, "name", f"{path}.name", checker, language) if "name" in case else ""
         cases.append(Case(index=i, inputs=merged, hidden=case.get("hidden", False),
-                          seed=case.get("seed", case_seed(data.get("id", ""), i)),
-                          name=case.get("name", "")))
+                          seed=case.get("seed", case_seed(data.get("id", ""), i)), name=name))
     if cases and all(c.hidden for c in cases):
         checker.problem(data, "cases", "cases", "at least one case must be public (not hidden)")
     return tuple(cases)

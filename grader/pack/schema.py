@@ -156,7 +156,7 @@ EXERCISE_FIELDS: dict[str, Rule] = {
     "atol": non_negative, "per_student": is_bool, "diagnoses": is_anything, "errors": is_anything,
 }
 CASE_FIELDS: dict[str, Rule] = {"inputs": is_anything, "hidden": is_bool, "seed": is_int,
-                                "name": is_str}
+                                "name": is_text}
 COMMON_CHECK_FIELDS: dict[str, Rule] = {"kind": one_of(*CHECK_KINDS), "points": non_negative,
                                         "name": is_str, "function": is_identifier}
 CHECK_FIELDS: dict[str, dict[str, Rule]] = {
