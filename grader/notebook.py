@@ -141,8 +141,9 @@ def _checked(exercises: list[Exercise], data: PublicData, *, total: bool) -> Che
     try:
         results = grade(exercises, data)
     except Exception as exc:  # the checker's own failure must not stop "Run all"; say whose it is
+        error = f"{type(exc).__name__}: {exc}"
         return CheckOutput(notes=(_("The checker itself failed ({error}). This is not your answer's fault: "
-                                    "tell your instructor.", error=f"{type(exc).__name__}: {exc}"),), total=total)
+                                    "tell your instructor.", error=error),), total=total)
     notes = []
     if any(c.kind == "figure" for e in exercises for c in e.checks) and not _kernel.figures.records():
         notes.append(_(NO_FIGURE_NOTE))
@@ -344,7 +345,8 @@ def _exercise_html(result: ExerciseResult, hidden: int) -> str:
 
 
 def _diagnosis_html(diagnosis: Diagnosis) -> str:
-    case = _(", case {case}", case=f"<code>{_h(diagnosis.case)}</code>") if diagnosis.case and not diagnosis.hidden else ""
+    shown = diagnosis.case and not diagnosis.hidden
+    case = _(", case {case}", case="<code>" + _h(diagnosis.case) + "</code>") if shown else ""
     details = (f'<pre style="{_PRE}">{_h(diagnosis.details)}</pre>'
                if diagnosis.details and not diagnosis.hidden else "")
     return (f'<div style="margin:.4em 0 0 1em"><code>{_h(diagnosis.code)}</code> {_h(diagnosis.message)}'

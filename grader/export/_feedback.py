@@ -103,8 +103,8 @@ def summary_lines(report: Report) -> list[str]:
     for cell in report.cells:
         if cell.error_type:
             at = _(", line {line}", line=cell.line) if cell.line else ""
-            lines.append(_("{cell}{at} raised {error}", cell=f"{cell.name[:1].upper()}{cell.name[1:]}", at=at,
-                           error=f"{cell.error_type}: {cell.message}"))
+            name, error = cell.name[:1].upper() + cell.name[1:], f"{cell.error_type}: {cell.message}"
+            lines.append(_("{cell}{at} raised {error}", cell=name, at=at, error=error))
     return lines
 
 

@@ -52,8 +52,9 @@ def to_markdown(report: Report) -> str:
     if errors:
         lines += ["", "## " + _("Cells that raised"), ""]
         for cell in errors:
+            error = f"{md.inline(cell.error_type)}: {md.inline(cell.message)}"
             lines.append("- " + _("{cell}, line {line}: {error}", cell=md.inline(cell.name), line=cell.line,
-                                  error=f"{md.inline(cell.error_type)}: {md.inline(cell.message)}"))
+                                  error=error))
             if cell.source_line:
                 lines += ["", *md.fenced(cell.source_line, indent="  "), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -91,7 +92,7 @@ def to_html(report: Report) -> str:
                   + _("{ids}. {advice}", ids=ids, advice=escape(_(NOT_ATTEMPTED))) + "</p>")
     sections = "".join(_exercise_html(i, e) for i, e in enumerate(report.exercises)
                        if e not in unattempted)
-    submission = _("Submission: {file}", file=f"<code>{escape(report.submission)}</code>")
+    submission = _("Submission: {file}", file="<code>" + escape(report.submission) + "</code>")
     total = escape(_("Total: {score} / {max_score}", score=points(report.score), max_score=points(report.max_score)))
     head = "".join(f"<th>{escape(name)}</th>" for name in (_("Exercise"), _("Title"), _("Score"), _("Status")))
     return html_page(title, f"""<p>{submission}</p>
@@ -129,7 +130,7 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
     parts = [f'<div class="diagnosis"><p><code class="code">{escape(d.code)}</code> {escape(d.message)}</p>']
     if not d.hidden:
         if d.case:
-            parts.append('<p class="case">' + _("Case: {case}", case=f"<code>{escape(d.case)}</code>") + "</p>")
+            parts.append('<p class="case">' + _("Case: {case}", case="<code>" + escape(d.case) + "</code>") + "</p>")
         if d.details:
             parts.append(f"<pre>{escape(d.details)}</pre>")
     if len(group) > 1:
@@ -154,7 +155,7 @@ def _cells_html(report: Report) -> str:
         return ""
     items = "".join(
         "<li>" + _("{cell}, line {line}: {error}", cell=escape(c.name), line=c.line,
-                   error=f"<code>{escape(c.error_type)}</code>: {escape(c.message)}")
+                   error="<code>" + escape(c.error_type) + "</code>: " + escape(c.message))
         + (f"<pre>{escape(c.source_line)}</pre>" if c.source_line else "") + "</li>"
         for c in errors)
     heading = escape(_("Cells that raised"))

@@ -138,7 +138,7 @@ def _mistakes_html(groups: dict[str, list[Mistake]]) -> str:
             example = ("<details><summary>" + escape(_("example")) + "</summary>"
                        f"<pre>{escape(m.example)}</pre></details>")
             who = _("{count} students", count=m.students)
-            share = _("({share} of the class)", share=f"{m.share:.0%}")
+            share = _("({share} of the class)", share=format(m.share, ".0%"))
             parts.append(f'<div class="mistake"><p><b>{escape(who)}</b> {escape(share)}: {escape(m.diagnosis)}</p>{observed}'
                          f"{example if m.example else ''}</div>")
     return "".join(parts)

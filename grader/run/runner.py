@@ -314,10 +314,10 @@ class _Reader:
     def _death(self, reason: str) -> _Outcome:
         if self.current and self.current[0] == "probe":
             self.calls.finish(self.current[1], {}, killed=True)
-        detail = _("ran past its time limit of {seconds} s", seconds=f"{self.step_limit:g}")
+        detail = _("ran past its time limit of {seconds} s", seconds=format(self.step_limit, "g"))
         if time.monotonic() >= self.deadline:
             detail = _("the submission ran past its total time limit of {seconds} s",
-                       seconds=f"{self.limits.submission_seconds:g}")
+                       seconds=format(self.limits.submission_seconds, "g"))
         return _Outcome(False, self.current, {"reason": reason, "detail": detail})
 
     def _death_by_exit(self, code: int) -> _Outcome:

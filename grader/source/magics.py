@@ -27,7 +27,7 @@ def neutralise(source: str) -> tuple[str, str]:
     if lines and lines[0].lstrip().startswith("%%"):
         magic = lines[0].strip()[2:].split()[0] if lines[0].strip()[2:] else ""
         if magic not in _PYTHON_CELL_MAGICS:
-            return "", _("{magic} cell skipped (not Python)", magic=f"%%{magic}")
+            return "", _("{magic} cell skipped (not Python)", magic="%%" + magic)
         lines[0] = f"pass  # %%{magic}"
     if _parses("\n".join(lines)):
         return "\n".join(lines), ""
