@@ -3,13 +3,21 @@ hidden case in it; the check behind it catches a planted solution."""
 from __future__ import annotations
 
 import ast
+import gettext
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import REPO, run_cli
 from grader.commands.student_package import leaks_in
 
 SOLUTIONS, EXERCISES = REPO / "solutions", REPO / "exercises"
+
+
+@contextmanager
+def archive_member(wheel: Path, name: str):
+    with zipfile.ZipFile(wheel) as archive, archive.open(name) as member:
+        yield member
 
 
 def test_the_student_wheel_holds_the_checker_and_no_solution_or_hidden_case(tmp_path: Path) -> None:
@@ -21,6 +29,8 @@ def test_the_student_wheel_holds_the_checker_and_no_solution_or_hidden_case(tmp_
         names = archive.namelist()
         texts = "\n".join(archive.read(n).decode("utf-8", "replace") for n in names)
     assert "grader/notebook.py" in names and "grader/run/public.py" in names  # grader.check() runs
+    with archive_member(wheel, "grader/locale/zh_CN/LC_MESSAGES/grader.mo") as compiled:  # built, not committed
+        assert gettext.GNUTranslations(compiled).gettext("Total: {score}") == "总分：{score}"
     assert not [n for n in names if n.startswith(("solutions/", "exercises/")) or n.endswith(".yaml")]
     for path in SOLUTIONS.glob("*.py"):
         source = path.read_text(encoding="utf-8")
