@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from grader.i18n import N_, _
 from grader.serve import instructor, pages, student
 from grader.serve.auth import visitor
 from grader.serve.store import Store
@@ -92,12 +93,16 @@ def build_app(config: ServeConfig, store: Store, grader: Any, workers: int) -> S
     return app
 
 
+_ERROR_TITLES = {401: N_("Please sign in"), 403: N_("Not allowed"), 404: N_("Not found"),
+                 413: N_("File too large"), 429: N_("Too many uploads")}
+_SOMETHING_WRONG = N_("Something is wrong")
+
+
 async def _error_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
     who = visitor(request) if exc.status_code not in (401,) else None
-    titles = {401: "Please sign in", 403: "Not allowed", 404: "Not found", 413: "File too large",
-              429: "Too many uploads"}
-    html = pages.message_page(titles.get(exc.status_code, "Something is wrong"), str(exc.detail), who)
+    title = _(_ERROR_TITLES.get(exc.status_code, _SOMETHING_WRONG))
+    html = pages.message_page(title, str(exc.detail), who)
     return HTMLResponse(html, status_code=exc.status_code, headers=exc.headers)

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from grader.i18n import _
 from grader.serve.store import SESSION_SECONDS, Store, User
 
 COOKIE = "grader_session"
@@ -90,5 +91,5 @@ async def checked_form(request: Request, who: Visitor, max_bytes: int = 64 * 102
 
 
 def too_large(max_bytes: int) -> str:
-    return (f"This file is too large: uploads are limited to {max_bytes // 1024} KB. Clear the "
-            "notebook's outputs (Kernel → Restart & Clear Output) and upload it again.")
+    return _("This file is too large: uploads are limited to {size} KB. Clear the notebook's outputs "
+             "(Kernel → Restart & Clear Output) and upload it again.", size=max_bytes // 1024)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from grader import i18n
+from grader.i18n import N_, _
 from grader.render.feedback import escape
 from grader.render.numbers import points
 from grader.serve.auth import Visitor
@@ -17,8 +19,8 @@ from grader.serve.store import Job
 CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
        "style-src 'unsafe-inline'; frame-src 'self'; form-action 'self' {forms}; base-uri 'none'; "
        "frame-ancestors {ancestors}")
-STATE_LABELS = {"queued": "waiting in the queue", "running": "being graded",
-                "done": "graded", "failed": "could not be graded"}
+STATE_LABELS = {"queued": N_("waiting in the queue"), "running": N_("being graded"),
+                "done": N_("graded"), "failed": N_("could not be graded")}
 _CSS = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:1.5rem auto;padding:0 1rem;
 color:#1f2328}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #d0d7de;
 padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}nav{display:flex;gap:1rem;align-items:center;
@@ -33,10 +35,12 @@ def layout(title: str, body: str, who: Visitor | None = None) -> str:
     nav = ""
     if who is not None:
         home = "/instructor" if who.user.role == "instructor" else "/"
-        nav = (f'<nav><a href="{home}">Home</a><span class="muted">{escape(who.user.name)} '
-               f'({escape(who.user.role)})</span>{form("/logout", who, "<button>Sign out</button>")}</nav>')
+        sign_out = form("/logout", who, "<button>" + escape(_("Sign out")) + "</button>")
+        home_link = f'<a href="{home}">' + escape(_("Home")) + "</a>"
+        nav = (f'<nav>{home_link}<span class="muted">{escape(who.user.name)} '
+               f'({escape(who.user.role)})</span>{sign_out}</nav>')
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{i18n.html_lang()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><style>{_CSS}</style><script src="/static/app.js" defer></script></head>
 <body>{nav}<h1>{escape(title)}</h1>
@@ -55,8 +59,12 @@ def when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def state_label(state: str) -> str:
+    return _(STATE_LABELS[state]) if state in STATE_LABELS else state
+
+
 def state_cell(job: Job) -> str:
-    label = STATE_LABELS.get(job.state, job.state)
+    label = state_label(job.state)
     poll = f' data-poll="/api/jobs/{job.id}"' if job.state in ("queued", "running") else ""
     return f'<td class="state-{escape(job.state)}"{poll}>{escape(label)}</td>'
 
@@ -69,39 +77,42 @@ def score_text(job: Job) -> str:
 
 def submissions_table(jobs: list[Job], counting: Job | None, feedback_url: str) -> str:
     if not jobs:
-        return "<p>No submissions yet.</p>"
+        return "<p>" + escape(_("No submissions yet.")) + "</p>"
     rows = []
     for job in jobs:
-        link = (f'<a href="{feedback_url}/{job.id}">feedback</a>' if job.score is not None
+        link = (f'<a href="{feedback_url}/{job.id}">' + escape(_("feedback")) + "</a>" if job.score is not None
                 else escape(job.error or ""))
-        mark = " ✔ counts" if counting is not None and job.id == counting.id else ""
+        mark = " ✔ " + _("counts") if counting is not None and job.id == counting.id else ""
         rows.append(f"<tr id=\"job-{job.id}\"><td>#{job.id}</td><td>{escape(job.filename)}</td>"
                     f"<td>{when(job.created_at)}</td>{state_cell(job)}<td>{score_text(job)}{mark}"
                     f"</td><td>{link}</td></tr>")
-    return ("<table><thead><tr><th>#</th><th>File</th><th>Uploaded</th><th>Status</th>"
-            f"<th>Score</th><th></th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    head = "".join(f"<th>{escape(name)}</th>" for name in ("#", _("File"), _("Uploaded"), _("Status"), _("Score"), ""))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def overrides_html(overrides: list[Override]) -> str:
-    return "".join(f'<p class="override">{escape(o.exercise_id)}: your instructor set the score to '
-                   f"{points(o.score)} ({escape(o.by)}, {escape(o.at)}): {escape(o.comment)}</p>"
-                   for o in overrides)
+    return "".join('<p class="override">' + escape(_(
+        "{exercise}: your instructor set the score to {score} ({by}, {at}): {comment}", exercise=o.exercise_id,
+        score=points(o.score), by=o.by, at=o.at, comment=o.comment)) + "</p>" for o in overrides)
 
 
 def student_home(who: Visitor, jobs: list[Job], counting: Job | None, policy: str,
                  max_kb: int, cap: str, overrides: list[Override], message: str = "") -> str:
+    button = escape(_("Upload and grade"))
     upload = form("/submit", who, '<p><input type="file" name="submission" accept=".ipynb,.py" '
-                  'required> <button>Upload and grade</button></p>', upload=True)
-    rule = ("your best graded submission counts" if policy == "best"
-            else "your latest graded submission counts")
+                  f"required> <button>{button}</button></p>", upload=True)
+    rule = (_("Your best graded submission counts.") if policy == "best"
+            else _("Your latest graded submission counts."))
     latest = ""
     if counting is not None:
-        latest = (f"<h2>Feedback on submission #{counting.id}</h2>"
-                  f'<iframe title="feedback" src="/feedback/{counting.id}"></iframe>')
-    body = (f"{message}<p>Upload your notebook (<code>.ipynb</code>) or <code>.py</code> file; "
-            f"up to {max_kb} KB{cap}. {rule.capitalize()}.</p>{upload}{overrides_html(overrides)}"
-            f"<h2>Your submissions</h2>{submissions_table(jobs, counting, '/feedback')}{latest}")
-    return layout("Hand in your work", body, who)
+        heading = escape(_("Feedback on submission #{number}", number=counting.id))
+        latest = f'<h2>{heading}</h2><iframe title="feedback" src="/feedback/{counting.id}"></iframe>'
+    files = _("Upload your notebook ({notebook}) or {script} file; up to {size} KB{cap}.",
+              notebook="<code>.ipynb</code>", script="<code>.py</code>", size=max_kb, cap=cap)
+    yours = escape(_("Your submissions"))
+    body = (f"{message}<p>{files} {escape(rule)}</p>{upload}{overrides_html(overrides)}"
+            f"<h2>{yours}</h2>{submissions_table(jobs, counting, '/feedback')}{latest}")
+    return layout(_("Hand in your work"), body, who)
 
 
 def message_page(title: str, text: str, who: Visitor | None = None) -> str:

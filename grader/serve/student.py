@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from grader.i18n import _
 from grader.render.feedback import to_html
 from grader.serve import pages
 from grader.serve.auth import Visitor, checked_form, end_session, require, start_session, too_large
@@ -32,7 +33,7 @@ async def login(request: Request) -> Response:
     """A private link signs its owner in, then drops the token from the address bar."""
     user = await run_in_threadpool(_store(request).user_by_token, request.path_params["token"])
     if user is None:
-        raise HTTPException(404, "This link is not valid (any more). Ask your instructor for a new one.")
+        raise HTTPException(404, _("This link is not valid (any more). Ask your instructor for a new one."))
     response = RedirectResponse("/instructor" if user.role == "instructor" else "/", 303)
     start_session(request, response, user)
     return response
@@ -41,8 +42,8 @@ async def login(request: Request) -> Response:
 @require()
 async def logout(request: Request, who: Visitor) -> Response:
     await checked_form(request, who)
-    response = HTMLResponse(pages.layout("Signed out", "<p>You are signed out. Use your private "
-                                                       "link to come back.</p>"))
+    text = _("You are signed out. Use your private link to come back.")
+    response = HTMLResponse(pages.layout(_("Signed out"), f"<p>{text}</p>"))
     end_session(request, response)
     return response
 
@@ -58,7 +59,7 @@ def _home_html(request: Request, who: Visitor, message: str) -> str:
     config = request.app.state.config
     store = _store(request)
     jobs = store.jobs_of(who.user.id)
-    cap = f", at most {config.per_hour} uploads an hour" if config.per_hour else ""
+    cap = _(", at most {count} uploads an hour", count=config.per_hour) if config.per_hour else ""
     overrides = overrides_by_student(store).get(who.user.id, [])
     return pages.student_home(who, jobs, counting_job(jobs, config.policy), config.policy,
                               config.max_upload_bytes // 1024, cap, overrides, message)
@@ -70,10 +71,10 @@ async def submit(request: Request, who: Visitor) -> Response:
     form = await checked_form(request, who, config.max_upload_bytes)
     upload = form.get("submission")
     if upload is None or isinstance(upload, str) or not upload.filename:
-        raise HTTPException(400, "Choose a .ipynb or .py file to upload.")
+        raise HTTPException(400, _("Choose a .ipynb or .py file to upload."))
     name = PurePath(upload.filename.replace("\\", "/")).name
     if not name.lower().endswith(SUFFIXES):
-        raise HTTPException(415, f"{name} is not a notebook (.ipynb) or a Python file (.py).")
+        raise HTTPException(415, _("{file} is not a notebook (.ipynb) or a Python file (.py).", file=name))
     if upload.size is not None and upload.size > config.max_upload_bytes:
         raise HTTPException(413, too_large(config.max_upload_bytes))
     data = await upload.read()
@@ -81,8 +82,8 @@ async def submit(request: Request, who: Visitor) -> Response:
     if config.per_hour:
         recent = await run_in_threadpool(store.uploads_since, who.user.id, time.time() - 3600)
         if recent >= config.per_hour:
-            raise HTTPException(429, f"You have uploaded {recent} times in the last hour, the "
-                                     f"course's limit. Try again later.")
+            raise HTTPException(429, _("You have uploaded {count} times in the last hour, the course's limit. "
+                                       "Try again later.", count=recent))
     await run_in_threadpool(store.enqueue, who.user.id, name, data)
     request.app.state.queue.wake()
     return RedirectResponse("/", 303)
@@ -91,14 +92,14 @@ async def submit(request: Request, who: Visitor) -> Response:
 def _own_job(request: Request, who: Visitor) -> Job:
     job = _store(request).job(int(request.path_params["job_id"]))
     if job is None or (who.user.role != "instructor" and job.student != who.user.id):
-        raise HTTPException(404, "No such submission.")
+        raise HTTPException(404, _("No such submission."))
     return job
 
 
 @require()
 async def job_status(request: Request, who: Visitor) -> Response:
     job = await run_in_threadpool(_own_job, request, who)
-    return JSONResponse({"id": job.id, "state": job.state, "label": pages.STATE_LABELS[job.state],
+    return JSONResponse({"id": job.id, "state": job.state, "label": pages.state_label(job.state),
                          "score": pages.score_text(job)})
 
 
@@ -113,5 +114,5 @@ def _feedback_html(request: Request, who: Visitor) -> str:
     store = _store(request)
     report = store.report(job)
     if report is None:
-        raise HTTPException(404, "This submission has no feedback yet.")
+        raise HTTPException(404, _("This submission has no feedback yet."))
     return to_html(with_overrides(report, overrides_by_student(store).get(job.student, [])))

@@ -51,14 +51,22 @@ def test_every_message_has_a_finished_translation_with_the_same_placeholders(po)
                           + "\n".join(problems))
 
 
-def test_no_translated_message_hides_inside_an_f_string():
-    """pybabel does not look inside f-strings' expressions: such a message is never extracted."""
+def _calls(node: ast.AST, names: tuple[str, ...]) -> list[ast.Call]:
+    return [call for call in ast.walk(node) if isinstance(call, ast.Call) and getattr(call.func, "id", "") in names]
+
+
+def test_no_message_hides_from_extraction():
+    """pybabel sees neither a message inside an f-string's expressions nor an N_() inside the
+    arguments of another gettext call: such a message never reaches the catalog."""
     hidden = []
     for path in sorted((REPO / "grader").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            inner = []
             if isinstance(node, ast.JoinedStr):
-                hidden += [f"{path.relative_to(REPO)}:{call.lineno}" for call in ast.walk(node)
-                           if isinstance(call, ast.Call) and getattr(call.func, "id", "") in ("_", "ngettext", "N_")]
+                inner = _calls(node, ("_", "ngettext", "N_"))
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("_", "ngettext"):
+                inner = [call for arg in node.args for call in _calls(arg, ("N_",))]
+            hidden += [f"{path.relative_to(REPO)}:{call.lineno}" for call in inner]
     assert not hidden
 
 
