@@ -94,12 +94,15 @@ def N_(message: str) -> str:
 
 
 def _filled(english: str, translated: str, fields: dict[str, Any]) -> str:
+    """The translation filled in; else the English one; else the English text as it stands."""
     if not fields:
         return translated
-    try:
-        return translated.format(**fields)
-    except (KeyError, IndexError, ValueError):
-        return english.format(**fields)
+    for text in (translated, english):
+        try:
+            return text.format(**fields)
+        except (KeyError, IndexError, ValueError):
+            continue
+    return english
 
 
 @lru_cache(maxsize=None)

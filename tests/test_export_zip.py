@@ -59,10 +59,12 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(REPO / "grader" / "export", root / "grader" / "export",
                     ignore=shutil.ignore_patterns("__pycache__"))
     # what the exporters import, no torch
-    for pure in ("model.py", "render/__init__.py", "render/fold.py", "render/markdown.py",
-                 "render/numbers.py"):
+    for pure in ("model.py", "i18n.py", "render/__init__.py", "render/fold.py", "render/markdown.py",
+                 "render/numbers.py", "render/labels.py"):
         (root / "grader" / pure).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "grader" / pure, root / "grader" / pure)
+    shutil.copytree(REPO / "grader" / "locale", root / "grader" / "locale",
+                    ignore=shutil.ignore_patterns("*.mo", "*.pot"))
     (root / "grader" / "__init__.py").write_text(FAKE_INIT)
     (root / "grader" / "__main__.py").write_text(FAKE_MAIN)
     (root / "grader" / "__pycache__").mkdir()
@@ -204,6 +206,13 @@ def test_run_autograder_writes_failure_results_when_the_grader_fails(
         [staff] = [t for t in results["tests"] if t.get("visibility") == "hidden"]
         assert "RuntimeError: boom" in staff["output"] and "boom" not in shown(results)
         assert "RuntimeError: boom" in done.stderr  # and instructors see it in the stdout pane
+
+
+def test_an_autograder_built_in_chinese_tells_the_student_in_chinese(checkout: Path, tmp_path: Path) -> None:
+    chinese = build_zip(checkout, tmp_path / "zh.zip", language="zh_CN")
+    results, _ = autograde(chinese, tmp_path, {"a.ipynb": b"{}", "b.py": b""})
+    assert "请只提交一个 .ipynb 或 .py 文件；这份提交有 2 个: a.ipynb, b.py。" in shown(results)
+    assert "自动评分程序无法为这份提交评分" in shown(results)
 
 
 def test_run_autograder_stops_a_grader_that_runs_too_long(archive: Path,

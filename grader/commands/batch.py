@@ -82,7 +82,7 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
     out.mkdir(parents=True, exist_ok=True)
     discovery = discover(root)
     for problem in discovery.problems:
-        print(f"problem: {problem}", file=sys.stderr)
+        print(_("problem: {problem}", problem=problem), file=sys.stderr)
     result = BatchResult(discovery, out)
     with Gradebook(out / "gradebook.sqlite") as gradebook:
         todo = []
@@ -169,10 +169,10 @@ def _retry_or_give_up(sub: Submission, executor: Executor, grade: GradeFn, watch
     reason = watchdog.give_up(sub.student)
     if reason:
         result.failures[sub.student] = reason
-        tqdm.write(f"could not grade {sub.path}: {reason}", file=sys.stderr)
+        tqdm.write(_("could not grade {path}: {reason}", path=sub.path, reason=reason), file=sys.stderr)
         return 1
-    tqdm.write(f"{sub.path}: no answer within {watchdog.patience.seconds:g} s; sent again",
-               file=sys.stderr)
+    tqdm.write(_("{path}: no answer within {seconds} s; sent again", path=sub.path,
+                 seconds=format(watchdog.patience.seconds, "g")), file=sys.stderr)
     _send(executor, grade, sub, watchdog, running)
     return 0
 
@@ -194,7 +194,8 @@ def _collect(sub: Submission, digest: str, future: Future[Report], pack_hash: st
         report = future.result()
     except Exception as err:  # the engine's bug or a vanished file: shown, not recorded, retried
         result.failures[sub.student] = f"{type(err).__name__}: {err}"
-        tqdm.write(f"could not grade {sub.path}: {type(err).__name__}: {err}", file=sys.stderr)
+        tqdm.write(_("could not grade {path}: {reason}", path=sub.path, reason=result.failures[sub.student]),
+                   file=sys.stderr)
         return
     # The gradebook's key is what discovery hashed: the raw bytes, the student, the pack.
     report = replace(report, student=sub.student, submission_hash=digest, pack_hash=pack_hash)
@@ -203,7 +204,7 @@ def _collect(sub: Submission, digest: str, future: Future[Report], pack_hash: st
     reason = could_not_grade(report)
     if reason:
         result.failures[sub.student] = reason
-        tqdm.write(f"could not grade {sub.path}: {reason}", file=sys.stderr)
+        tqdm.write(_("could not grade {path}: {reason}", path=sub.path, reason=reason), file=sys.stderr)
     else:
         _write_report_files(result.out, report)
         result.graded.append(sub.student)

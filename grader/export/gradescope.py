@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from grader import i18n
 from grader.i18n import N_, _
 from grader.render.labels import status_label
 from grader.render import fold, markdown
@@ -29,6 +30,15 @@ OUTPUT_CAP = 10_000
 TOTAL_OUTPUT_CAP = 200_000
 FAILED_NAME = "Autograder failed"
 
+# What run_autograder says when it cannot grade (--reason KEY --field name=value, translated);
+# its own English copy of each is the fallback when this module cannot run.
+FAILURES = {
+    "stopped": N_("The autograder stopped before grading."),
+    "files": N_("Submit exactly one .ipynb or .py file; this submission has {count}{names}."),
+    "exit": N_("The grader stopped (exit status {status}) without writing valid results."),
+    "time": N_("Grading took longer than {seconds} seconds and was stopped."),
+    "unreadable": N_("The grader could not read this submission: {reason}"),
+}
 _WHEN_SHOWN = {
     "hidden": N_("{count} problem(s) found in hidden cases; their details are not shown to students."),
     "after_due_date": N_("{count} problem(s) found in hidden cases; their details are shown after the due date."),
@@ -154,6 +164,11 @@ def main(argv: list[str] | None = None) -> int:
                                                  "submission.")
     parser.add_argument("--failure", required=True, metavar="MESSAGE",
                         help="what the student reads")
+    parser.add_argument("--reason", choices=sorted(FAILURES),
+                        help="the same message as a key, said in --lang (--failure when unknown)")
+    parser.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                        help="a value the --reason message names")
+    i18n.add_argument(parser)
     parser.add_argument("--details-file", type=Path,
                         help="a log whose end goes into a staff-only test")
     parser.add_argument("--out", type=Path, required=True, help="results.json to write")
@@ -161,7 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     details = ""
     if args.details_file and args.details_file.is_file():
         details = args.details_file.read_text(encoding="utf-8", errors="replace")
-    text = dumps(failure_results(args.failure, details=details))
+    fields = dict(field.partition("=")[::2] for field in args.field)
+    with i18n.using(args.lang or i18n.DEFAULT_LANGUAGE):
+        message = _(FAILURES[args.reason], **fields) if args.reason else args.failure
+        text = dumps(failure_results(message, details=details))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     return 0

@@ -53,11 +53,11 @@ def read_submission(path: Path) -> Submission:
     """Read a file from disk; SubmissionError says in one line why it cannot be graded."""
     path = Path(path)
     if not path.is_file():
-        raise SubmissionError(f"{path}: no such file")
+        raise SubmissionError(_("{file}: no such file", file=path))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SubmissionError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise SubmissionError(_("{file}: cannot read it ({reason})", file=path, reason=exc.strerror)) from None
     return parse_submission(path.name, data)
 
 
@@ -67,13 +67,14 @@ def parse_submission(name: str, data: bytes) -> Submission:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SubmissionError(f"{name}: not UTF-8 text (byte {exc.start}); save it again as UTF-8") from None
+        raise SubmissionError(_("{file}: not UTF-8 text (byte {byte}); save it again as UTF-8", file=name,
+                                byte=exc.start)) from None
     if name.endswith(".ipynb") or text.lstrip().startswith("{"):
         cells, student = _notebook_cells(name, text)
         return Submission(name, "ipynb", cells, digest, student)
     if name.endswith(".py") or not name.endswith(".ipynb"):
         return Submission(name, "py", _script_cells(text), digest)
-    raise SubmissionError(f"{name}: expected a .ipynb notebook or a .py file")
+    raise SubmissionError(_("{file}: expected a .ipynb notebook or a .py file", file=name))
 
 
 def _notebook_cells(name: str, text: str) -> tuple[tuple[Cell, ...], str]:
@@ -83,7 +84,8 @@ def _notebook_cells(name: str, text: str) -> tuple[tuple[Cell, ...], str]:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for bad input
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SubmissionError(f"{name}: not a readable Jupyter notebook ({reason[:200]})") from None
+        raise SubmissionError(_("{file}: not a readable Jupyter notebook ({reason})", file=name,
+                                reason=reason[:200])) from None
     cells = []
     code_cells = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells, start=1):  # as people count: code cells only
