@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from grader.i18n import _
 from grader import i18n
 from grader.pack.config import course_language
 from grader.export._csv import Export
@@ -74,7 +75,7 @@ def run_gradescope(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"wrote {path}: upload it under Configure Autograder → Zip file upload")
+    print(_("wrote {path}: upload it under Configure Autograder → Zip file upload", path=path))
     return 0
 
 
