@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from grader.i18n import _
 from grader import i18n
+from grader.i18n import _
 from grader.pack.config import course_language
 from grader.export._csv import Export
 from grader.export.formats import BATCH_FORMATS, FORMATS
