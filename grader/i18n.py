@@ -112,15 +112,16 @@ def catalog(code: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
     folder = LOCALE_DIR / code / "LC_MESSAGES"
     mo, po = folder / f"{DOMAIN}.mo", folder / f"{DOMAIN}.po"
-    try:
-        if mo.is_file() and (not po.is_file() or mo.stat().st_mtime >= po.stat().st_mtime):
-            with mo.open("rb") as handle:
-                return gettext.GNUTranslations(handle)
-        if po.is_file():
+    if po.is_file() and (not mo.is_file() or po.stat().st_mtime > mo.stat().st_mtime):
+        try:  # a source tree whose .po was edited since the build
             return gettext.GNUTranslations(io.BytesIO(compile_po(po)))
-    except Exception:  # a damaged catalog must not stop grading: English it is
-        pass
-    return gettext.NullTranslations()
+        except Exception:  # no Babel, or a damaged .po: the compiled catalog, else English
+            pass
+    try:
+        with mo.open("rb") as handle:
+            return gettext.GNUTranslations(handle)
+    except Exception:  # none, or damaged: grading goes on in English
+        return gettext.NullTranslations()
 
 
 def compile_po(po: Path) -> bytes:

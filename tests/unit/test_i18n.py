@@ -152,3 +152,17 @@ def test_language_codes_people_type_are_understood(code, expected):
 def test_an_unknown_language_is_refused_with_the_known_ones():
     with pytest.raises(ValueError, match="unknown language 'fr' \\(known: en, zh_CN\\)"):
         i18n.normalize("fr")
+
+
+def test_without_babel_the_compiled_catalog_is_used_even_if_the_po_looks_newer(catalog_dir, monkeypatch):
+    """pip does not keep timestamps: an installed .po may look newer than its .mo."""
+    catalog_dir.write_text(PO, encoding="utf-8")
+    catalog_dir.with_suffix(".mo").write_bytes(i18n.compile_po(catalog_dir))
+    import os
+    os.utime(catalog_dir.with_suffix(".mo"), (1, 1))
+
+    def no_babel(po):
+        raise ModuleNotFoundError("No module named 'babel'")
+    monkeypatch.setattr(i18n, "compile_po", no_babel)
+    with i18n.using("zh_CN"):
+        assert i18n._("Total: {score}", score=1) == "总分：1"
