@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from conftest import FIXTURES, REPO
+from test_assign_and_check import TWO_GRADS_FORGETS_ZERO
 from language_check import english_runs
 from grader import i18n
 from grader.api import Grader
@@ -111,16 +112,6 @@ def test_the_checker_finds_english_left_in_chinese_text():
         "the second result still holds the first"]
     assert english_runs("在两次 backward 之间调用 `x.grad.zero_()`；第 5 行：y.backward()  # twice over here") == []
     assert english_runs("RuntimeError: Trying to backward through the graph a second time") == []
-
-
-TWO_GRADS_FORGETS_ZERO = '''
-def two_grads(x):
-    x = x.clone().requires_grad_(True)
-    (2 * torch.dot(x, x)).backward()
-    g1 = x.grad.clone()
-    x.sum().backward()
-    return g1, x.grad.clone()
-'''
 
 
 def test_check_answers_in_chinese_in_a_notebook_assign_wrote_in_chinese(tmp_path):
