@@ -14,11 +14,12 @@ from __future__ import annotations
 import argparse
 import gettext
 import io
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 DOMAIN = "grader"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -86,6 +87,30 @@ def ngettext(singular: str, plural: str, count: int, **fields: Any) -> str:
     """The form for `count` (Chinese has one); `{count}` is filled too."""
     english = singular if count == 1 else plural
     return _filled(english, catalog(language()).ngettext(singular, plural, count), {"count": count, **fields})
+
+
+def reword(text: str, templates: Iterable[str]) -> str:
+    """`text`, which someone wrote in English from one of `templates` (the sandboxed child, or
+    torch), said again in the current language with the same values; unchanged if none fits."""
+    if language() == DEFAULT_LANGUAGE:
+        return text
+    for template in templates:
+        match = _pattern(template).fullmatch(text)
+        if match:
+            return _(template, **match.groupdict())
+    return text
+
+
+@lru_cache(maxsize=None)
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, seen, regex = re.split(r"\{(\w+)\}", template), set(), ""
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            regex += re.escape(part)
+        else:
+            regex += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+            seen.add(part)
+    return re.compile(regex, re.S)
 
 
 def N_(message: str) -> str:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from grader.i18n import N_
+
 SHARES = 4
 MIN_SECONDS = 0.01
-NOT_RUN = ("was not run on this case: `{function}` had already run past its time limit on an "
-           "earlier case, and its later calls have used up the {budget:g} s they share, so this case "
-           "counts as timed out too")
+NOT_RUN = N_("was not run on this case: `{function}` had already run past its time limit on an "
+             "earlier case, and its later calls have used up the {budget} s they share, so this case "
+             "counts as timed out too")
 
 
 class CallBudget:
@@ -43,7 +45,7 @@ class CallBudget:
     def not_run(self, function: str) -> dict[str, Any]:
         """The observation of a call that was skipped."""
         return {"outcome": "died", "reason": "timeout", "not_run": True,
-                "detail": NOT_RUN.format(function=function, budget=self.hung_seconds)}
+                "detail": NOT_RUN.format(function=function, budget=format(self.hung_seconds, "g"))}
 
     def to_dict(self) -> dict[str, float]:
         return dict(self.left)

@@ -16,6 +16,8 @@ from typing import Any, Iterator
 import torch
 from torch.overrides import TorchFunctionMode
 
+from grader.i18n import N_
+
 
 class GraderSignal(BaseException):
     """Base of the grader's in-child interruptions."""
@@ -27,9 +29,12 @@ class ForbiddenCall(GraderSignal):
         self.name = name
 
 
+DEADLINE = N_("ran past its time limit of {seconds} s")  # the parent says it again in its language
+
+
 class Deadline(GraderSignal):
     def __init__(self, seconds: float):
-        super().__init__(f"ran past its time limit of {seconds:g} s")
+        super().__init__(DEADLINE.format(seconds=format(seconds, "g")))
         self.seconds = seconds
 
 

@@ -166,3 +166,13 @@ def test_without_babel_the_compiled_catalog_is_used_even_if_the_po_looks_newer(c
     monkeypatch.setattr(i18n, "compile_po", no_babel)
     with i18n.using("zh_CN"):
         assert i18n._("Total: {score}", score=1) == "总分：1"
+
+
+def test_an_english_text_from_a_template_is_said_again_with_its_values(catalog_dir):
+    catalog_dir.write_text(PO + 'msgid "{name} is {name}, then {b}"\nmsgstr "{b}：{name}"\n', encoding="utf-8")
+    templates = ("{name} is {name}, then {b}", "Wrote {path}.", "{a} then {b}")  # the first that fits
+    with i18n.using("zh_CN"):
+        assert i18n.reword("x = 1 then y(2)", templates) == "先 y(2) 后 x = 1"
+        assert i18n.reword("f is f, then g", templates) == "g：f"
+        assert i18n.reword("f is g, then h", templates) == "f is g, then h"  # no template fits
+    assert i18n.reword("x = 1 then y(2)", templates) == "x = 1 then y(2)"
