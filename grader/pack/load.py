@@ -13,7 +13,7 @@ from typing import Any
 
 from grader import i18n
 from grader.judge import diagnose
-from grader.pack import schema, yamlpos
+from grader.pack import schema, texts, yamlpos
 from grader.errors import PackError, PackProblem
 
 
@@ -138,7 +138,7 @@ def load_exercise(path: Path, checker: schema.Checker,
     diagnoses = _rules(data.get("diagnoses", []), "diagnoses", schema.DIAGNOSIS_FIELDS,
                        ("code",), checker)
     errors = _rules(data.get("errors", []), "errors", schema.ERROR_FIELDS, ("match", "code"), checker)
-    texts = {name: _text(data, name, name, checker, language) for name in schema.TEXT_FIELDS if name in data}
+    shown = {name: _text(data, name, name, checker, language) for name in texts.TEXT_FIELDS if name in data}
     for kind, rules in (("diagnoses", diagnoses), ("errors", errors)):
         for i, rule in enumerate(rules):
             if "hint" in rule:
@@ -155,8 +155,8 @@ def load_exercise(path: Path, checker: schema.Checker,
         return None
     function = data.get("function")
     return Exercise(
-        id=data["id"], title=texts.get("title", data["id"]), prompt=texts.get("prompt", ""),
-        stub=texts.get("stub", ""), function=function,
+        id=data["id"], title=shown.get("title", data["id"]), prompt=shown.get("prompt", ""),
+        stub=shown.get("stub", ""), function=function,
         defines=tuple(data.get("defines", [function] if function else [])),
         solution=data.get("solution", data["id"]), arg_names=tuple(inputs),
         cases=cases, checks=checks, forbid=tuple(data.get("forbid", [])),
@@ -170,9 +170,9 @@ def load_exercise(path: Path, checker: schema.Checker,
 def _text(data: dict, key: str, path: str, checker: schema.Checker, language: str) -> str:
     """A text field in `language`, else in English; languages that disagree are problems."""
     value = data[key]
-    for code, message in schema.text_disagreements(value, code_only=key == "stub").items():
+    for code, message in texts.disagreements(value, code_only=key == "stub").items():
         checker.problem(value, code, f"{path}.{code}", message)
-    return (value.get(language) or value[i18n.DEFAULT_LANGUAGE]) if isinstance(value, dict) else value
+    return texts.picked(value, language)
 
 
 def _inputs(data: Any, path: str, checker: schema.Checker) -> dict[str, dict[str, Any]]:

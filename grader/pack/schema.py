@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from grader import i18n
 from grader.pack import expressions
+from grader.pack.texts import is_text
 from grader.errors import PackProblem
 from grader.pack.yamlpos import position
 
@@ -26,45 +26,6 @@ def _describe(value: Any) -> str:
 
 def is_str(value: Any) -> str | None:
     return None if isinstance(value, str) else f"must be a string (got {_describe(value)})"
-
-
-def is_text(value: Any) -> str | None:
-    """A sentence people read: a string, or one per language (`{en: …, zh_CN: …}`, en required)."""
-    if isinstance(value, str):
-        return None
-    if not isinstance(value, dict):
-        return f"must be a string or a mapping of language to string (got {_describe(value)})"
-    unknown = [str(code) for code in value if code not in i18n.LANGUAGES]
-    if unknown:
-        return f"unknown language {unknown[0]!r} (known: {', '.join(i18n.LANGUAGES)})"
-    if i18n.DEFAULT_LANGUAGE not in value:
-        return f"needs the {i18n.DEFAULT_LANGUAGE!r} text, the one shown when no translation fits"
-    wrong = next((code for code, text in value.items() if not isinstance(text, str)), None)
-    return None if wrong is None else f"{wrong} must be a string (got {_describe(value[wrong])})"
-
-
-PLACEHOLDER = re.compile(r"(?<![\w\\^_{}])\{(\w+)\}(?!\})")  # {name}, not LaTeX's \\mathbf{x} or x_{i}
-
-
-def text_disagreements(value: Any, code_only: bool = False) -> dict[str, str]:
-    """Per language, how its text disagrees with the English one: other `{placeholders}`, or
-    (`code_only`, for stubs) other code once comments are set aside."""
-    if not isinstance(value, dict) or is_text(value):
-        return {}
-    english = value[i18n.DEFAULT_LANGUAGE]
-    found = {}
-    for code, text in value.items():
-        if code_only and _code_lines(text) != _code_lines(english):
-            found[code] = "its code differs from the en stub's (only comments may be translated)"
-        elif not code_only and set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(english)):
-            theirs, ours = sorted(set(PLACEHOLDER.findall(text))), sorted(set(PLACEHOLDER.findall(english)))
-            found[code] = f"has the placeholders {theirs or 'none'}, the en text {ours or 'none'}"
-    return found
-
-
-def _code_lines(stub: str) -> list[str]:
-    lines = (re.sub(r"\s*#.*$", "", line).rstrip() for line in stub.splitlines())
-    return [line for line in lines if line.strip()]
 
 
 def is_bool(value: Any) -> str | None:
@@ -176,7 +137,6 @@ CHECK_FIELDS: dict[str, dict[str, Rule]] = {
 DIAGNOSIS_FIELDS: dict[str, Rule] = {"code": is_str, "like": is_identifier, "at": is_str,
                                      "hint": is_text, "message": is_str}
 ERROR_FIELDS: dict[str, Rule] = {"match": is_regex, "code": is_str, "hint": is_text}
-TEXT_FIELDS = ("title", "prompt", "stub")
 PROPERTY_NAMES = ("is_leaf", "requires_grad", "grad_fn")
 
 
