@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_CODE_SPAN = re.compile(r"`[^`\n]*`|“[^”\n]*”")  # code, and a pattern quoted from the exercise
 # Python's and torch's own words: `RuntimeError: Trying to backward …` up to the end of the line
 # (or to where the grader names the cell), and the student's line after "第 5 行：".
 _EXCEPTION = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Interrupt|Exit|Warning)\b: [^\n]*?(?=$|\n| — |，第 \d+ 行)",
