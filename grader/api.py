@@ -67,10 +67,12 @@ class Grader:
         self.references.warm()
 
     def grade_file(self, path: str | Path, student: str = "", *, public_only: bool = False) -> Report:
-        return self.grade(read_submission(Path(path)), student, public_only=public_only)
+        with i18n.using(self.settings.language):  # reading names cells and notes what it skipped
+            return self.grade(read_submission(Path(path)), student, public_only=public_only)
 
     def grade_bytes(self, name: str, data: bytes, student: str = "", *, public_only: bool = False) -> Report:
-        return self.grade(parse_submission(name, data), student, public_only=public_only)
+        with i18n.using(self.settings.language):
+            return self.grade(parse_submission(name, data), student, public_only=public_only)
 
     def grade(self, submission: Submission, student: str = "", *, public_only: bool = False) -> Report:
         """Its sentences in the course's language, whichever thread or worker grades it."""
