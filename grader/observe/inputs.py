@@ -11,6 +11,7 @@ from typing import Any
 
 import torch
 
+from grader.i18n import _
 from grader.pack import expressions
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
@@ -82,7 +83,7 @@ def describe(specs: dict[str, dict[str, Any]]) -> str:
             if shape is None and "values" in spec:
                 shape = _literal_shape(spec["values"])
             dims = ", ".join(str(d) for d in shape or [])
-            extra = " (non-leaf)" if spec.get("nonleaf") else ""
+            extra = " " + _("(non-leaf)") if spec.get("nonleaf") else ""
             parts.append(f"{name}: {spec.get('dtype', 'float32')}[{dims}]{extra}")
     return ", ".join(parts)
 
