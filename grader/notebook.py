@@ -28,6 +28,7 @@ from grader.render import fold, terminal as report
 from grader.judge.checks import WHOLE_SUBMISSION_JUDGES, Evidence
 from grader.errors import PackError
 from grader.render.numbers import points
+from grader.observe.exceptions import error_record
 from grader.observe.figures import MAX_FIGURES, record_figure
 from grader.judge.grade import grade_exercise
 from grader.model import Diagnosis, ExerciseResult, Report, round_score
@@ -237,7 +238,7 @@ def _cell_ended(result: Any) -> None:
     error = result.error_before_exec or result.error_in_exec
     record: dict[str, Any] = {"type": "cell", "index": count, "status": "error" if error else "ok"}
     if error is not None:
-        record["error"] = probe.describe_error(error)
+        record["error"] = error_record(error)
     _kernel.cells[count] = record
 
 

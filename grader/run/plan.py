@@ -17,10 +17,8 @@ from typing import Any
 
 from grader.observe import probe
 from grader.errors import PackError, PackProblem
+from grader.pack.kinds import KINDS
 from grader.pack.load import Exercise, Pack
-
-PROBE_KINDS = ("value", "grad", "input_grad", "raises", "properties", "differentiable", "gradcheck")
-REFERENCE_KINDS = ("value", "grad", "input_grad")
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class Probe:
 def probes_for(exercise: Exercise, *, public_only: bool = False) -> list[Probe]:
     planned = []
     for check in exercise.checks:
-        if check.kind not in PROBE_KINDS:
+        if not KINDS[check.kind].per_case:
             continue
         for case in exercise.cases:
             if public_only and case.hidden:
@@ -112,7 +110,7 @@ class References:
         for exercise in self.pack.exercises:
             for item in probes_for(exercise):
                 self.seconds(exercise, item)
-                if item.kind not in REFERENCE_KINDS:
+                if not KINDS[item.kind].reference:
                     continue
                 observed = self.observe(exercise, item, student=student)
                 if observed.get("outcome") != "returned":

@@ -77,6 +77,19 @@ WRONG_VALUES = [
     ("unknown key", HEAD + "titel: Ex\n" + CHECKS, None),
     ("required key", HEAD + "checks:\n  - {kind: value}\n",
      "exercises/ex.yaml:6:5: checks[0].points: is required"),
+    ("a kind's own key on another kind", HEAD + "checks:\n  - {kind: value, wrt: [x], points: 1}\n",
+     "exercises/ex.yaml:6:19: checks[0].wrt: unknown key 'wrt' (known: atol, exact_dtype, function, "
+     "kind, name, points, rtol)"),
+    ("a kind that is not a string", HEAD + "checks:\n  - {kind: [value], points: 1}\n",
+     "exercises/ex.yaml:6:6: checks[0].kind: must be one of value, grad, input_grad, raises, "
+     "properties, differentiable, gradcheck, control_flow, figure (got ['value'], a list)"),
+    ("input_keys (an input the exercise lacks)", HEAD + "checks:\n  - {kind: grad, wrt: [x, y], points: 1}\n",
+     "exercises/ex.yaml:6:5: checks[0]: names the input 'y', which the exercise lacks"),
+    ("nested (an unknown property)", HEAD + "checks:\n  - {kind: properties, expect: {is_leef: true}, points: 1}\n",
+     "exercises/ex.yaml:6:33: checks[0].expect.is_leef: unknown key 'is_leef' (known: grad_fn, "
+     "is_leaf, requires_grad)"),
+    ("nested (not a mapping)", HEAD + "checks:\n  - {kind: properties, expect: [is_leaf], points: 1}\n",
+     "exercises/ex.yaml:6:32: checks[0].expect: must be a mapping (got ['is_leaf'], a list)"),
 ]
 
 
