@@ -25,15 +25,16 @@ import torch
 
 from grader.observe import probe
 from grader.render import fold, terminal as report
-from grader.judge.checks import WHOLE_SUBMISSION_JUDGES, Evidence
+from grader.judge.outcome import Evidence
 from grader.errors import PackError
 from grader.render.numbers import points
 from grader.observe.exceptions import error_record
 from grader.observe.figures import MAX_FIGURES, record_figure
 from grader.judge.grade import grade_exercise
 from grader.model import Diagnosis, ExerciseResult, Report, round_score
+from grader.pack.kinds import KINDS
 from grader.pack.load import Exercise
-from grader.run.plan import Probe, probes_for
+from grader.pack.probes import Probe, probes_for
 from grader.run.public import PublicData, PublicReferences, load
 from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
@@ -140,7 +141,7 @@ def _checked(exercises: list[Exercise], data: PublicData, *, total: bool) -> Che
         return CheckOutput(notes=(f"The checker itself failed ({type(exc).__name__}: {exc}). This is "
                                   "not your answer's fault: tell your instructor.",), total=total)
     notes = []
-    if any(c.kind == "figure" for e in exercises for c in e.checks) and not _kernel.figures.records():
+    if any(KINDS[c.kind].figures for e in exercises for c in e.checks) and not _kernel.figures.records():
         notes.append(NO_FIGURE_NOTE)
     hidden = {e.id: data.hidden_cases.get(e.id, 0) for e in exercises}
     return CheckOutput(results=results, hidden_cases=hidden, notes=tuple(notes), total=total,
@@ -321,7 +322,7 @@ def _exercise_html(result: ExerciseResult, hidden: int) -> str:
              f"&nbsp;<b>{points(result.score)} / {points(result.max_score)}</b> "
              f"{_badge(result.status)}</div>"]
     for check in result.checks:
-        if check.kind in WHOLE_SUBMISSION_JUDGES:
+        if not KINDS[check.kind].per_case:
             counted = "passes" if check.passed else "does not pass"
         else:
             counted = f"{check.cases_passed} of {check.cases_total} public case(s) pass"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from grader.observe.encode import Decoded
-from grader.insight.behaviour import case_token, value_digest
+from grader.judge.behaviour import case_token, value_digest
 from grader.insight.evidence import answers_by_exercise
 from grader.insight.fingerprint import fingerprint
 from grader.insight.index import index_exercise

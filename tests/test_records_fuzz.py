@@ -87,7 +87,7 @@ def _use(record: records.Record) -> None:
     for name in ("error", "backward_error"):
         if name in payload:
             diagnose.code_for_error(payload[name])
-            diagnose.describe_error(payload[name])
+            diagnose.error_sentence(payload[name])
 
 
 def _decode(data: Any) -> records.Record:

@@ -16,7 +16,8 @@ from typing import Any
 from grader.errors import PackError, PackProblem
 from grader.pack.load import Case, Check, DiagnosisRule, ErrorRule, Exercise, Pack
 from grader.pack.kinds import KINDS
-from grader.run.plan import Probe, References, probes_for
+from grader.pack.probes import Probe, probes_for
+from grader.run.references import References
 
 FORMAT = "grader-public/1"
 
@@ -70,7 +71,7 @@ def _observations_for(exercise: Exercise, item: Probe, references: References,
 
 
 class PublicReferences:
-    """Serves precomputed observations to the judges, as plan.References does on the server."""
+    """Serves precomputed observations to the judges, as run.references.References does on the server."""
 
     def __init__(self, data: PublicData):
         self.data = data

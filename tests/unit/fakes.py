@@ -10,11 +10,11 @@ import textwrap
 from typing import Any, Callable
 
 from grader.observe import probe
-from grader.judge.checks import Evidence
+from grader.judge.outcome import Evidence
 from grader.judge.grade import grade_exercise
 from grader.model import ExerciseResult
 from grader.pack.load import Case, Check, Exercise
-from grader.run.plan import Probe, probes_for
+from grader.pack.probes import Probe, probes_for
 from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
 from grader.source.submission import Cell
@@ -34,7 +34,7 @@ def exercise(*checks: Check, cases: tuple[Case, ...] = (), **fields: Any) -> Exe
 
 
 class SolutionFunctions:
-    """plan.References without files: the solution module is a dict of functions."""
+    """run.references.References without files: the solution module is a dict of functions."""
 
     def __init__(self, **functions: Callable):
         self.functions = functions

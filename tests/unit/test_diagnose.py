@@ -68,9 +68,9 @@ def test_every_code_has_a_whole_sentence_and_every_table_code_a_message():
 
 def test_an_error_is_described_with_the_students_own_line():
     where = {"cell": 4, "line": 3, "source_line": "y.backward()"}
-    assert diagnose.describe_error(error("RuntimeError", " boom \n", **where)) == (
+    assert diagnose.error_sentence(error("RuntimeError", " boom \n", **where)) == (
         "RuntimeError: boom — in cell 4, line 3: y.backward()")
-    assert diagnose.describe_error(error("RuntimeError", "boom", **where), with_line=False) == (
+    assert diagnose.error_sentence(error("RuntimeError", "boom", **where), with_line=False) == (
         "RuntimeError: boom")
-    long = diagnose.describe_error(error("ValueError", "v" * 400))
+    long = diagnose.error_sentence(error("ValueError", "v" * 400))
     assert len(long) == 298 and long.endswith("v…")
