@@ -35,7 +35,7 @@ from grader.pack.limits import Limits
 from grader.model import Report
 from grader.render.plaintext import to_plain
 from grader.render.summary import write_summary
-from grader.commands.watchdog import ClusterLost, Patience, Watchdog
+from grader.run.watchdog import ClusterLost, Patience, Watchdog
 
 GradeFn = Callable[[str, bytes, str], Report]
 
@@ -76,7 +76,7 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
     """Grade what `root` holds into `out`; `exercise_ids` fixes the CSV's column order.
 
     `grade` runs on `executor` (default: `jobs` local threads), which grades `jobs` at once;
-    run_batch shuts it down when it is done. `patience` bounds every wait (grader.commands.watchdog).
+    run_batch shuts it down when it is done. `patience` bounds every wait (grader.run.watchdog).
     """
     out.mkdir(parents=True, exist_ok=True)
     discovery = discover(root)

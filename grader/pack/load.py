@@ -11,11 +11,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from grader.judge import diagnose
 from grader.pack import schema, yamlpos
 from grader.pack.kinds import COMMON_FIELDS, KINDS
 from grader.pack.rules import is_anything, is_identifier, is_str, non_negative
 from grader.errors import PackError, PackProblem
+from grader.model import DIAGNOSIS_CODES
 
 
 @dataclass(frozen=True)
@@ -138,10 +138,10 @@ def load_exercise(path: Path, checker: schema.Checker) -> Exercise | None:
                        ("code",), checker)
     errors = _rules(data.get("errors", []), "errors", schema.ERROR_FIELDS, ("match", "code"), checker)
     for i, rule in enumerate(diagnoses + errors):
-        if rule["code"] not in diagnose.MESSAGES:
+        if rule["code"] not in DIAGNOSIS_CODES:
             checker.problem(data, "diagnoses" if i < len(diagnoses) else "errors",
                             "diagnoses" if i < len(diagnoses) else "errors",
-                            f"unknown diagnosis code {rule['code']!r} (known: {', '.join(sorted(diagnose.MESSAGES))})")
+                            f"unknown diagnosis code {rule['code']!r} (known: {', '.join(sorted(DIAGNOSIS_CODES))})")
     if ("rtol" in data) != ("atol" in data):
         checker.problem(data, "rtol" if "rtol" in data else "atol", "rtol/atol",
                         "give both rtol and atol, or neither (one alone hides a tolerance)")
