@@ -154,7 +154,7 @@ def error_sentence(error: dict[str, Any], with_line: bool = True,
     student's own line, in the cell a person finds by `cell_name` (default: its bare number)."""
     message = str(error.get("message", "")).strip()
     text = f"{error.get('type', 'Error')}" + (f": {message}" if message else "")
-    text = shorten(text, 300)
+    text = shorten(text, 298)
     if error.get("cell") and with_line:
         where = cell_name(error["cell"]) if cell_name else f"cell {error['cell']}"
         text += f" — in {where}, line {error.get('line', '?')}: {error.get('source_line', '')}"
