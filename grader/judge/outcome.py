@@ -1,19 +1,20 @@
 """What every judge starts from: one submission's evidence, and how a call ended.
 
-A per-case judge (judge/kinds/) first asks `judge_outcome` whether the call simply returned;
-a call that was missing, died, raised or made a ruled-out call is judged the same way for every
-kind. Sentences come from judge/diagnose.py.
+A per-case judge (judge/kinds/) is wrapped in `when_returned`: a call that was missing, died,
+raised or made a ruled-out call is judged by `judge_outcome`, the same way for every kind (only
+`raises` looks at the outcome itself). Sentences come from judge/diagnose.py.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from grader.judge import diagnose
 from grader.judge.compare import Mismatch
 from grader.judge.verdict import Verdict
 from grader.observe.records import RunResult
-from grader.pack.load import Exercise
+from grader.pack.load import Case, Check, Exercise
 from grader.pack.probes import Probe
 from grader.source.static import SourceIndex
 
@@ -56,6 +57,19 @@ def judge_outcome(exercise: Exercise, observation: dict[str, Any], evidence: Evi
     if outcome != "returned":
         return failure("crashed", detail="the child sent no usable observation", raised=True)
     return None
+
+
+CaseJudge = Callable[[Exercise, Check, Case, Probe, dict, "Evidence"], Verdict]
+
+
+def when_returned(judge: CaseJudge) -> CaseJudge:
+    """A per-case judge that sees only calls that returned; any other outcome is judge_outcome's."""
+    @functools.wraps(judge)
+    def judged(exercise: Exercise, check: Check, case: Case, item: Probe, observation: dict,
+               evidence: Evidence) -> Verdict:
+        return (judge_outcome(exercise, observation, evidence)
+                or judge(exercise, check, case, item, observation, evidence))
+    return judged
 
 
 def _raised(exercise: Exercise, error: dict[str, Any], evidence: Evidence) -> Verdict:

@@ -2,8 +2,8 @@
 
 The table of kinds (pack/kinds.py) names each kind's module here. A per-case kind's module has
 `judge(exercise, check, case, item, observation, evidence) -> Verdict`, called once per case
-with the child's observation (judge/outcome.py's `judge_outcome` handles a call that did not
-return); a kind judged from the whole submission has `judge(exercise, check, evidence)`. A judge
+with the child's observation (wrapped in judge/outcome.py's `when_returned`, it sees only calls
+that returned); a kind judged from the whole submission has `judge(exercise, check, evidence)`. A judge
 never raises on student data. (Like torch.testing's pair_types: one small class of comparison
 per kind of thing compared, and one table.)
 """

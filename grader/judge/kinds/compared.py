@@ -16,7 +16,7 @@ from grader.errors import PackError, PackProblem
 from grader.judge import diagnose
 from grader.judge.behaviour import value_digest
 from grader.judge.compare import close, compare
-from grader.judge.outcome import Evidence, failure, judge_outcome, mismatch_text
+from grader.judge.outcome import Evidence, failure, mismatch_text, when_returned
 from grader.judge.verdict import PASS, Verdict
 from grader.observe.encode import Decoded, decode
 from grader.pack.load import Case, Check, Exercise
@@ -25,11 +25,9 @@ from grader.pack.probes import Probe
 _MISSING = object()
 
 
+@when_returned
 def judge(exercise: Exercise, check: Check, case: Case, item: Probe, observation: dict[str, Any],
           evidence: Evidence) -> Verdict:
-    failed = judge_outcome(exercise, observation, evidence)
-    if failed:
-        return failed
     if exercise.require_autograd and check.kind == "value" and observation.get("autograd_calls") == 0:
         return failure("autograd-not-used")
     reference = evidence.references.observe(exercise, item, student=evidence.student)

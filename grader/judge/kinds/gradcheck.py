@@ -5,18 +5,16 @@ from typing import Any
 
 from grader.judge import diagnose
 from grader.judge.compare import compare
-from grader.judge.outcome import Evidence, failure, judge_outcome, mismatch_text
+from grader.judge.outcome import Evidence, failure, mismatch_text, when_returned
 from grader.judge.verdict import PASS, Verdict
 from grader.observe.encode import Decoded, decode
 from grader.pack.load import Case, Check, Exercise
 from grader.pack.probes import Probe
 
 
+@when_returned
 def judge(exercise: Exercise, check: Check, case: Case, item: Probe, observation: dict[str, Any],
           evidence: Evidence) -> Verdict:
-    failed = judge_outcome(exercise, observation, evidence)
-    if failed:
-        return failed
     analytic, numeric = decode(observation.get("analytic")), decode(observation.get("numeric"))
     if not observation.get("output_requires_grad") or not isinstance(analytic, Decoded):
         return failure("no-grad-tracking", diagnose.sentence("nothing-to-gradcheck"))

@@ -8,7 +8,7 @@ import torch
 
 from grader.judge import diagnose
 from grader.judge.compare import close, compare
-from grader.judge.outcome import Evidence, failure, judge_outcome, mismatch_text
+from grader.judge.outcome import Evidence, failure, mismatch_text, when_returned
 from grader.judge.verdict import PASS, Verdict
 from grader.observe.encode import Decoded, decode
 from grader.observe.inputs import build_inputs
@@ -16,11 +16,9 @@ from grader.pack.load import Case, Check, Exercise
 from grader.pack.probes import Probe
 
 
+@when_returned
 def judge(exercise: Exercise, check: Check, case: Case, item: Probe, observation: dict[str, Any],
           evidence: Evidence) -> Verdict:
-    failed = judge_outcome(exercise, observation, evidence)
-    if failed:
-        return failed
     got = decode(observation.get("value"))
     if not isinstance(got, Decoded):
         return failure("mismatch", diagnose.sentence("not-a-tensor", got=repr(got)))
