@@ -15,6 +15,7 @@ record the same thing; value, grad and input_grad are judged the same way).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from grader.pack.rules import (Rule, is_anything, is_bool, is_expression, is_identifier, is_regex,
                                is_str, list_of, non_negative, one_of)
@@ -65,5 +66,11 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("figure", {"curves": list_of(is_expression), "min_span": non_negative, **TOLERANCES},
          "figure", figures=True),
 )}
-COMMON_FIELDS: dict[str, Rule] = {"kind": one_of(*KINDS), "points": non_negative, "name": is_str,
+
+
+def is_kind(value: Any) -> str | None:
+    return one_of(*KINDS)(value)
+
+
+COMMON_FIELDS: dict[str, Rule] = {"kind": is_kind, "points": non_negative, "name": is_str,
                                   "function": is_identifier}
