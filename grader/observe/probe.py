@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import torch
 
-from grader.observe import guards
+from grader.observe import autograd_graph, guards
 from grader.observe.call import Call
 from grader.observe.exceptions import error_record
 from grader.observe.inputs import build_inputs
@@ -36,6 +36,7 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
             with guards.count_autograd(watch), guards.forbid(forbid, namespace or {}, watch):
                 result = function(*args.values())
             phase = "observe"
+            observation["graph"] = _graph(result, watch.backward_roots, args)
             calls = watch.autograd_calls
             with torch.enable_grad():
                 observation.update(OBSERVERS[kind](Call(function, result, args, specs, seed, student, options)))
@@ -49,6 +50,15 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
     if watch.deadline:
         observation["deadline"] = True
     return observation
+
+
+def _graph(result: Any, backward_roots: list[Any], args: dict[str, Any]) -> dict[str, Any]:
+    """The autograd graph behind what the function returned and what it backpropagated from,
+    inputs named as the exercise names them."""
+    returned = result if isinstance(result, (tuple, list)) else (result,)
+    roots = {("result" if len(returned) == 1 else f"result[{i}]"): item for i, item in enumerate(returned)}
+    roots.update((f"backward {i + 1}", tensor) for i, tensor in enumerate(backward_roots))
+    return autograd_graph.to_plain(autograd_graph.walk(roots, args))
 
 
 def _tracked(kind: Kind, options: dict[str, Any], specs: dict[str, dict]) -> tuple[str, ...]:

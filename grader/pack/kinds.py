@@ -51,20 +51,22 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("value", {**TOLERANCES, "exact_dtype": is_bool}, "compared", "value", reference=True),
+    Kind("value", {**TOLERANCES, "exact_dtype": is_bool}, observe="value", judge="compared",
+         reference=True),
     Kind("grad", {"wrt": list_of(is_identifier), "order": one_of(1, 2), "gradient": is_anything,
-                  **TOLERANCES}, "compared", "grad", reference=True, track="wrt", input_keys=("wrt",)),
-    Kind("input_grad", {"input": is_identifier, **TOLERANCES}, "compared", "input_grad",
+                  **TOLERANCES}, observe="grad", judge="compared", reference=True, track="wrt",
+         input_keys=("wrt",)),
+    Kind("input_grad", {"input": is_identifier, **TOLERANCES}, observe="input_grad", judge="compared",
          reference=True, input_keys=("input",)),
-    Kind("raises", {"error": is_identifier, "match": is_regex}, "raises", "value"),
+    Kind("raises", {"error": is_identifier, "match": is_regex}, observe="value", judge="raises"),
     Kind("properties", {"expect": is_anything, "same_values_as": is_identifier,
-                        "backward_fills_grad": is_bool}, "properties", "properties",
+                        "backward_fills_grad": is_bool}, observe="properties", judge="properties",
          input_keys=("same_values_as",), nested={"expect": PROPERTIES}),
-    Kind("differentiable", {}, "differentiable", "differentiable", track="tensors"),
-    Kind("gradcheck", TOLERANCES, "gradcheck", "gradcheck", track="tensors", float64=True),
-    Kind("control_flow", {}, "control_flow"),
+    Kind("differentiable", {}, observe="differentiable", judge="differentiable", track="tensors"),
+    Kind("gradcheck", TOLERANCES, observe="gradcheck", judge="gradcheck", track="tensors", float64=True),
+    Kind("control_flow", {}, judge="control_flow"),
     Kind("figure", {"curves": list_of(is_expression), "min_span": non_negative, **TOLERANCES},
-         "figure", figures=True),
+         judge="figure", figures=True),
 )}
 
 

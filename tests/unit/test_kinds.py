@@ -45,7 +45,8 @@ def test_the_plan_has_one_probe_per_case_of_each_per_case_check_only():
 def test_a_new_kind_is_its_line_and_its_two_halves_and_nothing_else(monkeypatch, tmp_path):
     """Registered as docs/instructors.md says, a kind is loaded from YAML, planned, observed and
     judged by the code that is already there."""
-    monkeypatch.setitem(KINDS, "finite", Kind("finite", {"nan_ok": is_bool}, "finite", "finite"))
+    kind = Kind("finite", {"nan_ok": is_bool}, observe="finite", judge="finite")
+    monkeypatch.setitem(KINDS, "finite", kind)
     monkeypatch.setitem(OBSERVERS, "finite", lambda call: {"finite": bool(torch.isfinite(call.result).all())})
 
     @when_returned
