@@ -20,10 +20,11 @@ from matplotlib.ticker import MaxNLocator
 from grader import i18n
 from grader.i18n import _
 from grader.render.labels import status_label
-from grader.render.feedback import escape, html_page
+from grader.render.html import escape, html_page
 from grader.render.numbers import points
 from grader.insight.mistakes import Mistake, mistake_groups
 from grader.model import STATUSES, ExerciseResult, Report
+from grader.text import shorten
 
 TOP_CODES = 5
 # Chart labels may be Chinese: matplotlib falls back along these, glyph by glyph (those installed).
@@ -119,7 +120,7 @@ def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
         return ""
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]
     rows = "".join(f"<tr><td><code>{escape(code)}</code></td><td>{n}</td>"
-                   f"<td>{escape(_cap(examples[code]))}</td></tr>" for code, n in top)
+                   f"<td>{escape(shorten(examples[code], EXAMPLE_CHARS))}</td></tr>" for code, n in top)
     head = "".join(f"<th>{escape(name)}</th>" for name in (_("Code"), _("Students"), _("Example message")))
     return f"<h3>{escape(exercise_id)}</h3><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -163,8 +164,4 @@ def _img(fig: Figure, alt: str) -> str:
     fig.savefig(buffer, format="png", dpi=100)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
-
-
-def _cap(text: str) -> str:
-    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…"
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from grader import i18n
 from grader.i18n import N_, _
-from grader.render.feedback import escape
+from grader.render.html import escape
 from grader.render.numbers import points
 from grader.serve.auth import Visitor
 from grader.serve.grades import Override
