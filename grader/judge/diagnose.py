@@ -8,90 +8,91 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from grader.i18n import N_, _
 from grader.text import shorten
 
 MESSAGES: dict[str, str] = {
-    "not-defined": "`{name}` is not defined.{suggestion} Define a function named exactly `{name}`.",
-    "not-attempted": "Not attempted yet: `{name}` still raises NotImplementedError{where}. Replace "
-                     "the `raise NotImplementedError` with your answer.",
-    "cell-error": "`{name}` comes from {cell}, which raised {error}, so it was never defined. Fix "
-                  "that cell; the cells after it still ran.",
-    "syntax-error": "{cell} does not parse ({error}), so `{name}` was never defined.",
-    "typographic-characters": "{cell} contains {character} at line {line}: `{source_line}`. It "
-                              "comes from a Chinese input method or a web page; Python only "
-                              "accepts ASCII punctuation, so type `{ascii}` instead.",
-    "int-dtype": "Only floating-point tensors can require gradients, and this one holds integers "
-                 "(as torch.arange(4) does). Create it with floats: torch.arange(4.0) or x.float().",
-    "non-scalar-backward": "backward() was called on a tensor with more than one element and no "
-                           "gradient argument. Reduce it first, y.sum().backward(), or pass "
-                           "y.backward(gradient=v) with v of y's shape.",
-    "retain-graph": "The graph was freed by the first backward() and then used again. Pass "
-                    "retain_graph=True to every backward() but the last on the same graph.",
-    "create-graph": "A higher derivative needs a graph for the first derivative: pass "
-                    "create_graph=True to the first torch.autograd.grad (or backward) call.",
-    "no-grad-tracking": "The result does not depend on the input through autograd (a .grad that "
-                        "is None, or nothing requires grad). Call x.requires_grad_(True) before "
-                        "computing y from x, then backward().",
-    "grad-accumulation": "Gradients accumulate in x.grad: the second result still holds the first "
-                         "gradient. Call x.grad.zero_() between the two backward calls.",
-    "grad-aliasing": "The first gradient changed after you took it: x.grad is one tensor that "
-                     "zero_() and later backward calls modify in place. Return x.grad.clone().",
-    "ignored-gradient-arg": "This is the gradient for an all-ones gradient argument: the v you "
-                            "were given was ignored. Call y.backward(gradient=v).",
-    "transposed": "The result is the transpose of the expected one: row i must hold the gradient "
-                  "of output i, so the shape is (outputs × inputs).",
-    "no-detach": "The result includes the gradient through the part that should be detached: "
-                 "u = y.detach() makes u a constant, so d(u·x)/dx is u.",
-    "missing-no-grad": "The result includes the gradient of the part that should be computed "
-                       "under `with torch.no_grad():`.",
-    "first-derivative": "This is the first derivative; the second was asked. Differentiate the "
-                        "first derivative again (build it with create_graph=True).",
-    "hessian-diagonal": "Only the diagonal of the Hessian is right: row i is the gradient of the "
-                        "i-th component of the gradient, not of their sum.",
-    "dot-2d": "torch.dot only takes 1-D tensors. For matrices use x @ t (or torch.mm(x, t)).",
-    "shape-mismatch": "The result has the wrong shape; shapes are never coerced.",
-    "dtype-mismatch": "The result has the wrong dtype.",
-    "forbidden-call": "This exercise rules out {call}.",
-    "autograd-not-used": "The answer was computed without autograd: no backward() or "
-                         "torch.autograd.grad call ran. This exercise asks for autograd.",
-    "not-a-leaf": "The returned tensor is not a leaf (it has a grad_fn). Detach it and turn "
-                  "tracking on: t.detach().requires_grad_(True).",
-    "no-error-raised": "The call returned normally, but this exercise expects it to raise {expected}.",
-    "wrong-error": "The call raised {got}, but {expected} was expected.",
-    "no-control-flow": "`{name}` has no `while` or `if`: the exercise asks for control flow that "
-                       "depends on the input.",
-    "gradcheck-failed": "Autograd's gradient of `{name}` disagrees with finite differences.",
-    "no-figure": "No matplotlib figure was drawn.",
-    "curve-mismatch": "A figure was drawn, but no single figure shows every curve asked for.",
-    "function-raised": "The function raised {error}.",
-    "timeout": "The code {detail}.",
-    "memory-limit": "The code ran out of its memory limit ({detail}).",
-    "crashed": "The process running the code died: {detail}.",
-    "mismatch": "The values differ from the expected ones.",
+    "not-defined": N_("`{name}` is not defined.{suggestion} Define a function named exactly `{name}`."),
+    "not-attempted": N_("Not attempted yet: `{name}` still raises NotImplementedError{where}. Replace "
+                        "the `raise NotImplementedError` with your answer."),
+    "cell-error": N_("`{name}` comes from {cell}, which raised {error}, so it was never defined. Fix "
+                     "that cell; the cells after it still ran."),
+    "syntax-error": N_("{cell} does not parse ({error}), so `{name}` was never defined."),
+    "typographic-characters": N_("{cell} contains {character} at line {line}: `{source_line}`. It "
+                                 "comes from a Chinese input method or a web page; Python only "
+                                 "accepts ASCII punctuation, so type `{ascii}` instead."),
+    "int-dtype": N_("Only floating-point tensors can require gradients, and this one holds integers "
+                    "(as torch.arange(4) does). Create it with floats: torch.arange(4.0) or x.float()."),
+    "non-scalar-backward": N_("backward() was called on a tensor with more than one element and no "
+                              "gradient argument. Reduce it first, y.sum().backward(), or pass "
+                              "y.backward(gradient=v) with v of y's shape."),
+    "retain-graph": N_("The graph was freed by the first backward() and then used again. Pass "
+                       "retain_graph=True to every backward() but the last on the same graph."),
+    "create-graph": N_("A higher derivative needs a graph for the first derivative: pass "
+                       "create_graph=True to the first torch.autograd.grad (or backward) call."),
+    "no-grad-tracking": N_("The result does not depend on the input through autograd (a .grad that "
+                           "is None, or nothing requires grad). Call x.requires_grad_(True) before "
+                           "computing y from x, then backward()."),
+    "grad-accumulation": N_("Gradients accumulate in x.grad: the second result still holds the first "
+                            "gradient. Call x.grad.zero_() between the two backward calls."),
+    "grad-aliasing": N_("The first gradient changed after you took it: x.grad is one tensor that "
+                        "zero_() and later backward calls modify in place. Return x.grad.clone()."),
+    "ignored-gradient-arg": N_("This is the gradient for an all-ones gradient argument: the v you "
+                               "were given was ignored. Call y.backward(gradient=v)."),
+    "transposed": N_("The result is the transpose of the expected one: row i must hold the gradient "
+                     "of output i, so the shape is (outputs × inputs)."),
+    "no-detach": N_("The result includes the gradient through the part that should be detached: "
+                    "u = y.detach() makes u a constant, so d(u·x)/dx is u."),
+    "missing-no-grad": N_("The result includes the gradient of the part that should be computed "
+                          "under `with torch.no_grad():`."),
+    "first-derivative": N_("This is the first derivative; the second was asked. Differentiate the "
+                           "first derivative again (build it with create_graph=True)."),
+    "hessian-diagonal": N_("Only the diagonal of the Hessian is right: row i is the gradient of the "
+                           "i-th component of the gradient, not of their sum."),
+    "dot-2d": N_("torch.dot only takes 1-D tensors. For matrices use x @ t (or torch.mm(x, t))."),
+    "shape-mismatch": N_("The result has the wrong shape; shapes are never coerced."),
+    "dtype-mismatch": N_("The result has the wrong dtype."),
+    "forbidden-call": N_("This exercise rules out {call}."),
+    "autograd-not-used": N_("The answer was computed without autograd: no backward() or "
+                            "torch.autograd.grad call ran. This exercise asks for autograd."),
+    "not-a-leaf": N_("The returned tensor is not a leaf (it has a grad_fn). Detach it and turn "
+                     "tracking on: t.detach().requires_grad_(True)."),
+    "no-error-raised": N_("The call returned normally, but this exercise expects it to raise {expected}."),
+    "wrong-error": N_("The call raised {got}, but {expected} was expected."),
+    "no-control-flow": N_("`{name}` has no `while` or `if`: the exercise asks for control flow that "
+                          "depends on the input."),
+    "gradcheck-failed": N_("Autograd's gradient of `{name}` disagrees with finite differences."),
+    "no-figure": N_("No matplotlib figure was drawn."),
+    "curve-mismatch": N_("A figure was drawn, but no single figure shows every curve asked for."),
+    "function-raised": N_("The function raised {error}."),
+    "timeout": N_("The code {detail}."),
+    "memory-limit": N_("The code ran out of its memory limit ({detail})."),
+    "crashed": N_("The process running the code died: {detail}."),
+    "mismatch": N_("The values differ from the expected ones."),
 }
 
 # Sentences a judge says instead of a code's default message, in one situation each.
 SENTENCES: dict[str, str] = {
-    "unusable-result": "The result could not be used: {error}",
-    "where-in-cell": "in {cell}, line {line}: {source_line}",
-    "error-matching": "{error} matching “{pattern}”",
-    "error-like": "{error} (“{pattern}”)",
-    "not-a-tensor": "A tensor was expected; the function returned {got}.",
-    "has-grad-fn": "The result has grad_fn={grad_fn}.",
-    "result-not-tracked": "The result does not require grad: call .requires_grad_(True) on the "
-                          "leaf you return.",
-    "grad-fn-set": "grad_fn should be set, got {grad_fn}.",
-    "grad-fn-none": "grad_fn should be None, got {grad_fn}.",
-    "same-values": "The result should hold {name}'s values and shape.",
-    "backward-fills-grad": "After result.sum().backward(), result.grad should be all ones, and it "
-                           "is not: the result is not a leaf of its own graph.",
-    "output-not-tracked": "The output does not depend on the input through autograd (it does not "
-                          "require grad): a constant, or a detached value.",
-    "zero-gradient": "The gradient of the output is zero everywhere: the output does not depend "
-                     "on the input differentiably.",
-    "nothing-to-gradcheck": "The output does not require grad, so autograd has no gradient to check.",
-    "did-you-mean": " Did you mean `{name}`? You defined that.",
-    "compute-another-way": " Compute it another way, as the exercise asks.",
+    "unusable-result": N_("The result could not be used: {error}"),
+    "where-in-cell": N_("in {cell}, line {line}: {source_line}"),
+    "error-matching": N_("{error} matching “{pattern}”"),
+    "error-like": N_("{error} (“{pattern}”)"),
+    "not-a-tensor": N_("A tensor was expected; the function returned {got}."),
+    "has-grad-fn": N_("The result has grad_fn={grad_fn}."),
+    "result-not-tracked": N_("The result does not require grad: call .requires_grad_(True) on the "
+                             "leaf you return."),
+    "grad-fn-set": N_("grad_fn should be set, got {grad_fn}."),
+    "grad-fn-none": N_("grad_fn should be None, got {grad_fn}."),
+    "same-values": N_("The result should hold {name}'s values and shape."),
+    "backward-fills-grad": N_("After result.sum().backward(), result.grad should be all ones, and it "
+                              "is not: the result is not a leaf of its own graph."),
+    "output-not-tracked": N_("The output does not depend on the input through autograd (it does not "
+                             "require grad): a constant, or a detached value."),
+    "zero-gradient": N_("The gradient of the output is zero everywhere: the output does not depend "
+                        "on the input differentiably."),
+    "nothing-to-gradcheck": N_("The output does not require grad, so autograd has no gradient to check."),
+    "did-you-mean": N_(" Did you mean `{name}`? You defined that."),
+    "compute-another-way": N_(" Compute it another way, as the exercise asks."),
 }
 
 # (regex over "Type: message", code), tried in order; the first match wins.
@@ -120,6 +121,8 @@ def sentence(key: str, /, **fields: Any) -> str:
 
 
 def _filled(template: str, fields: dict[str, Any]) -> str:
+    """The template in the course's language, its blanks filled."""
+    template = _(template)
     try:
         return template.format(**fields)
     except (KeyError, IndexError):
@@ -156,6 +159,7 @@ def error_sentence(error: dict[str, Any], with_line: bool = True,
     text = f"{error.get('type', 'Error')}" + (f": {message}" if message else "")
     text = shorten(text, 298)
     if error.get("cell") and with_line:
-        where = cell_name(error["cell"]) if cell_name else f"cell {error['cell']}"
-        text += f" — in {where}, line {error.get('line', '?')}: {error.get('source_line', '')}"
+        where = cell_name(error["cell"]) if cell_name else _("cell {index}", index=error["cell"])
+        text += _(" — in {where}, line {line}: {source_line}", where=where, line=error.get("line", "?"),
+                  source_line=error.get("source_line", ""))
     return text

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import torch
 
+from grader.i18n import _
 from grader.judge.verdict import PASS, Verdict
 from grader.pack import expressions
 
@@ -19,8 +20,8 @@ def find_curves(figures: list[dict[str, Any]], options: dict[str, Any],
     """The figure holding every wanted curve; `cell_name` names a cell as the student finds it."""
     wanted = list(options.get("curves", []))
     if not isinstance(figures, list) or not figures:
-        return Verdict(False, "no-figure", "No matplotlib figure was drawn. Plot the curves with "
-                                         "plt.plot(...) or d2l.plot(...) in a cell.")
+        return Verdict(False, "no-figure", _("No matplotlib figure was drawn. Plot the curves with "
+                                           "plt.plot(...) or d2l.plot(...) in a cell."))
     functions = [expressions.compile_function(w, {"torch": torch, "math": math}) for w in wanted]
     rtol, atol = options.get("rtol", 1e-3), options.get("atol", 1e-3)
     min_span = options.get("min_span", 0.0)
@@ -32,8 +33,8 @@ def find_curves(figures: list[dict[str, Any]], options: dict[str, Any],
         if assignment is not None and _overlap([curves[i] for i in assignment]) >= min_span:
             return PASS
         notes.append(_note(number, figure, curves, wanted, matches, cell_name))
-    message = ("A figure was drawn, but none shows all of: " + ", ".join(wanted) +
-               f" over a common x range of at least {min_span:g}.")
+    message = _("A figure was drawn, but none shows all of: {curves} over a common x range of at least {span}.",
+                curves=", ".join(wanted), span=format(min_span, "g"))
     return Verdict(False, "curve-mismatch", message, "\n".join(notes[:5]))
 
 
@@ -77,7 +78,10 @@ def _note(number: int, figure: dict[str, Any], curves, wanted, matches,
           cell_name: Callable[[object], str]) -> str:
     found = [w for w, m in zip(wanted, matches) if m]
     missing = [w for w, m in zip(wanted, matches) if not m]
-    where = f"figure {number + 1} ({cell_name(figure.get('cell')) or 'a cell'}), {len(curves)} curve(s)"
+    where = _("figure {number} ({cell}), {count} curve(s)", number=number + 1,
+              cell=cell_name(figure.get("cell")) or _("a cell"), count=len(curves))
     if not missing:
-        return f"{where}: every curve is there, but their common x range is too short or they are one curve."
-    return f"{where}: matches {', '.join(found) or 'nothing'}; no curve matches {', '.join(missing)}."
+        return _("{where}: every curve is there, but their common x range is too short or they are one curve.",
+                 where=where)
+    return _("{where}: matches {found}; no curve matches {missing}.", where=where,
+             found=", ".join(found) or _("nothing"), missing=", ".join(missing))

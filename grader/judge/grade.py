@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from grader.i18n import _
 from grader.judge import diagnose
 from grader.judge.behaviour import case_token
 from grader.judge.kinds import JUDGES
@@ -65,7 +66,7 @@ def _judge_check(exercise: Exercise, check: Check, evidence: Evidence,
         if item.check != check.index:
             continue
         observation = evidence.run.probes.get(item.key, {"outcome": "died", "reason": "crashed",
-                                                         "detail": "no observation came back"})
+                                                         "detail": _("no observation came back")})
         case = cases[item.case]
         verdicts.append((judge(exercise, check, case, item, observation, evidence), case))
     return verdicts
@@ -91,7 +92,7 @@ def _check_result(check: Check, verdicts: list[tuple[Verdict, object]], detail: 
 
 def _case_label(case: Case) -> str:
     if case.hidden:
-        return "a hidden case"
+        return _("a hidden case")
     label = describe(case.inputs)
     return f"{case.name}: {label}" if case.name else label
 
@@ -155,11 +156,12 @@ def _not_attempted(exercise: Exercise, evidence: Evidence, public_only: bool) ->
 
 
 def _at_line(error: dict) -> str:
-    return f" at line {error['line']}: {error.get('source_line', '')}" if error.get("line") else ""
+    return _(" at line {line}: {source_line}", line=error["line"], source_line=error.get("source_line", "")) \
+        if error.get("line") else ""
 
 
 def _in_cell(name: str) -> str:
-    return f" in {name}" if name else ""
+    return _(" in {name}", name=name) if name else ""
 
 
 def _syntax_problem_defining(name: str, evidence: Evidence, cells: tuple[Cell, ...]) -> Verdict | None:
@@ -176,7 +178,8 @@ def _syntax_problem_defining(name: str, evidence: Evidence, cells: tuple[Cell, .
                 raised=True)
         return Verdict(False, "syntax-error", diagnose.message(
             "syntax-error", cell=cell.name, name=name,
-            error=f"{problem.message}, line {problem.line}: {problem.source_line}"), raised=True)
+            error=_("{problem}, line {line}: {source_line}", problem=problem.message, line=problem.line,
+                    source_line=problem.source_line)), raised=True)
     return None
 
 
@@ -186,7 +189,8 @@ def _static_forbidden(exercise: Exercise, evidence: Evidence) -> Verdict | None:
     calls = evidence.source.forbidden_calls(exercise.function, exercise.forbid)
     if not calls:
         return None
-    where = "; ".join(f"{c.name} in {evidence.source.cell_name(c.cell)}, line {c.line}" for c in calls[:3])
+    where = "; ".join(_("{call} in {cell}, line {line}", call=c.name, cell=evidence.source.cell_name(c.cell),
+                        line=c.line) for c in calls[:3])
     return Verdict(False, "forbidden-call", diagnose.message("forbidden-call", call=where)
                    + diagnose.sentence("compute-another-way"))
 
@@ -195,6 +199,6 @@ def _attachments(exercise: Exercise, evidence: Evidence) -> tuple[Attachment, ..
     if not any(KINDS[c.kind].figures for c in exercise.checks):
         return ()
     return tuple(Attachment("figure", "image/png", f["png"],
-                            f"figure drawn in {evidence.source.cell_name(f.get('cell')) or 'a cell'}")
+                            _("figure drawn in {cell}", cell=evidence.source.cell_name(f.get("cell")) or _("a cell")))
                  for f in evidence.run.figures[:MAX_IMAGES] if isinstance(f, dict) and f.get("png"))
 

@@ -10,6 +10,10 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from grader import i18n
+from grader.i18n import _
+from grader.observe.budget import NOT_RUN
+from grader.observe.guards import DEADLINE
 from grader.judge import diagnose
 from grader.judge.compare import Mismatch
 from grader.judge.verdict import Verdict
@@ -51,11 +55,11 @@ def judge_outcome(exercise: Exercise, observation: dict[str, Any], evidence: Evi
     if outcome == "died":
         reason = observation.get("reason", "crashed")
         code = reason if reason in ("timeout", "memory-limit") else "crashed"
-        return failure(code, detail=observation.get("detail", ""), raised=True)
+        return failure(code, detail=child_text(observation.get("detail", "")), raised=True)
     if outcome == "raised":
         return _raised(exercise, observation.get("error", {}), evidence)
     if outcome != "returned":
-        return failure("crashed", detail="the child sent no usable observation", raised=True)
+        return failure("crashed", detail=_("the child sent no usable observation"), raised=True)
     return None
 
 
@@ -75,7 +79,7 @@ def when_returned(judge: CaseJudge) -> CaseJudge:
 def _raised(exercise: Exercise, error: dict[str, Any], evidence: Evidence) -> Verdict:
     code, hint = diagnose.code_for_error(error, exercise.errors)
     described = diagnose.error_sentence(error, cell_name=evidence.source.cell_name)
-    fields = {"error": described, "detail": error.get("message", ""), "call": error.get("message", "")}
+    fields = {"error": described, "detail": child_text(error.get("message", "")), "call": error.get("message", "")}
     if error.get("phase") == "observe" and code == "function-raised":
         return failure("mismatch", diagnose.sentence("unusable-result", error=described))
     message = hint or diagnose.message(code, **fields)
@@ -84,6 +88,11 @@ def _raised(exercise: Exercise, error: dict[str, Any], evidence: Evidence) -> Ve
              if error.get("cell") else "")
     details = "" if code == "function-raised" else diagnose.error_sentence(error, with_line=False) + where
     return Verdict(False, code, message, details, raised=True)
+
+
+def child_text(text: str) -> str:
+    """What the sandboxed child said in English (a time limit), in the course's language."""
+    return i18n.reword(str(text), (DEADLINE, NOT_RUN))
 
 
 def mismatch_text(mismatches: list[Mismatch]) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.i18n import _
 from grader.judge import diagnose
 from grader.judge.compare import compare
 from grader.judge.outcome import Evidence, failure, mismatch_text, when_returned
@@ -21,8 +22,8 @@ def judge(exercise: Exercise, check: Check, case: Case, item: Probe, observation
     if not isinstance(numeric, Decoded):
         return failure("gradcheck-failed", name=item.function)
     mismatches = compare(analytic, numeric, rtol=check.options.get("rtol", 1e-3),
-                         atol=check.options.get("atol", 1e-5), path="autograd gradient")
+                         atol=check.options.get("atol", 1e-5), path=_("autograd gradient"))
     if mismatches:
         return failure("gradcheck-failed", details=mismatch_text(mismatches).replace(
-            "expected", "finite-difference"), name=item.function)
+            _("expected"), _("finite-difference")), name=item.function)
     return PASS

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from grader.i18n import _
 from grader.judge import diagnose
 from grader.judge.outcome import Evidence, failure, judge_outcome
 from grader.judge.verdict import PASS, Verdict
@@ -25,4 +26,4 @@ def judge(exercise: Exercise, check: Check, case: Case, item: Probe, observation
     if observation.get("outcome") == "returned" and not observation.get("forbidden"):
         wanted = diagnose.sentence("error-like", error=expected, pattern=pattern) if pattern else expected
         return failure("no-error-raised", expected=wanted)
-    return judge_outcome(exercise, observation, evidence) or failure("crashed", detail="no outcome")
+    return judge_outcome(exercise, observation, evidence) or failure("crashed", detail=_("no outcome"))
