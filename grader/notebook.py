@@ -25,6 +25,7 @@ import torch
 
 from grader.observe import probe
 from grader.render import fold, terminal as report
+from grader.render.graph_svg import pair_html
 from grader.judge.checks import WHOLE_SUBMISSION_JUDGES, Evidence
 from grader.errors import PackError
 from grader.render.numbers import points
@@ -286,7 +287,7 @@ class CheckOutput:
         if self.results:
             text = report.to_text(Report(submission="this notebook, public cases only", score=self.score,
                                          max_score=self.max_score, exercises=self.results,
-                                         student=self.student), fold_hint="")
+                                         student=self.student), fold_hint="", graphs=True)
         hidden = sum(self.hidden_cases.values())
         notes = self.notes + ((f"Final grading also runs {hidden} hidden case(s).",) if hidden else ())
         return text + "".join(f"{note}\n" for note in notes)
@@ -342,6 +343,8 @@ def _diagnosis_html(diagnosis: Diagnosis) -> str:
     case = f", case <code>{_h(diagnosis.case)}</code>" if diagnosis.case and not diagnosis.hidden else ""
     details = (f'<pre style="{_PRE}">{_h(diagnosis.details)}</pre>'
                if diagnosis.details and not diagnosis.hidden else "")
+    if diagnosis.graphs is not None and not diagnosis.hidden:
+        details += pair_html(diagnosis.graphs)
     return (f'<div style="margin:.4em 0 0 1em"><code>{_h(diagnosis.code)}</code> {_h(diagnosis.message)}'
             f'<div style="{_MUTED}">{_h(diagnosis.check)}{case}</div>{details}</div>')
 

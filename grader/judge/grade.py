@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from grader.judge import checks, diagnose
+from grader.judge import checks, diagnose, graphs
 from grader.judge.checks import Evidence
 from grader.judge.verdict import Verdict
 from grader.observe.figures import MAX_IMAGES
@@ -64,7 +64,8 @@ def _judge_check(exercise: Exercise, check: Check, evidence: Evidence,
         observation = evidence.run.probes.get(item.key, {"outcome": "died", "reason": "crashed",
                                                          "detail": "no observation came back"})
         case = cases[item.case]
-        verdicts.append((judge(exercise, check, case, item, observation, evidence), case))
+        verdict = judge(exercise, check, case, item, observation, evidence)
+        verdicts.append((graphs.with_graphs(verdict, verdicts, exercise, case, item, observation, evidence), case))
     return verdicts
 
 
@@ -80,7 +81,7 @@ def _check_result(check: Check, verdicts: list[tuple[Verdict, object]], detail: 
             code=verdict.code, message=verdict.message,
             case=checks.case_label(case) if case is not None else "",
             check=check.name, details="" if hidden or detail == "summary" else verdict.details,
-            hidden=hidden))
+            hidden=hidden, graphs=None if detail == "summary" else verdict.graphs))
     score = round_score(check.points * passed / total) if total else 0.0
     return CheckResult(name=check.name, kind=check.kind, score=score, max_score=check.points,
                        cases_passed=passed, cases_total=total, diagnoses=tuple(diagnoses))

@@ -45,6 +45,8 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
         observation["outcome"] = "returned"
     except BaseException as exc:  # the student's code may raise anything, SystemExit included
         observation.update(outcome="raised", error={**describe_error(exc), "phase": phase})
+        if phase == "call" and watch.backward_roots:  # a backward that raised: its graph shows why
+            observation["graph"] = _graph((), watch.backward_roots, args)
     observation["autograd_calls"] = watch.autograd_calls
     if watch.forbidden:
         observation["forbidden"] = sorted(set(watch.forbidden))

@@ -12,6 +12,7 @@ import binascii
 import html
 
 from grader.render import fold, markdown
+from grader.render.graph_svg import pair_html
 from grader.model import Attachment, Diagnosis, ExerciseResult, Report
 from grader.render.numbers import points
 
@@ -124,6 +125,8 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
             parts.append(f'<p class="case">Case: <code>{escape(d.case)}</code></p>')
         if d.details:
             parts.append(f"<pre>{escape(d.details)}</pre>")
+        if d.graphs is not None:
+            parts.append(pair_html(d.graphs))
     if len(group) > 1:
         same = fold.same_on(group, lambda case: f"<code>{escape(case)}</code>")
         parts.append(f'<p class="case">The same on {same}.</p>')

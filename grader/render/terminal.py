@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from grader.render import fold
+from grader.render.graph_text import pair_lines
 from grader.render.isolation import describe
 from grader.render.numbers import points
 from grader.model import Diagnosis, ExerciseResult, Report
@@ -26,14 +27,15 @@ def json_file(report: Report) -> str:
 
 
 def to_text(report: Report, *, verbose: bool = False,
-            fold_hint: str = "--verbose shows each") -> str:
-    """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can)."""
+            fold_hint: str = "--verbose shows each", graphs: bool | None = None) -> str:
+    """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can);
+    `graphs` draws the autograd graphs of failing cases (by default with `verbose`)."""
     width = max((len(e.id) for e in report.exercises), default=10) + 2
     lines = [f"Grading {report.submission}" + (f" ({report.student})" if report.student else ""), ""]
     for exercise in report.exercises:
         lines.append(f"  {MARKS.get(exercise.status, ' ')} {exercise.id:<{width}}"
                      f"{_out_of(exercise.score, exercise.max_score)}  {exercise.status}")
-        lines.extend(_exercise_details(exercise, verbose, fold_hint))
+        lines.extend(_exercise_details(exercise, verbose, fold_hint, verbose if graphs is None else graphs))
     lines += cells_and_notes(report)
     if report.isolation:
         lines += ["", f"Sandbox: {describe(report.isolation)}"]
@@ -61,12 +63,14 @@ def cells_and_notes(report: Report) -> list[str]:
     return lines
 
 
-def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str) -> list[str]:
+def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str, graphs: bool) -> list[str]:
     """Per check and code: the first failing case in full; the others on one line."""
     lines = []
     for group in fold.grouped(exercise.diagnoses):
         for diagnosis in group if verbose else group[:1]:
             lines.extend(_diagnosis_lines(diagnosis))
+            if graphs and diagnosis.graphs is not None and not diagnosis.hidden:
+                lines.extend(f"        {line}" for line in pair_lines(diagnosis.graphs))
         if not verbose and len(group) > 1:
             hint = f" ({fold_hint})" if fold_hint else ""
             lines.append(f"        The same on {fold.same_on(group)}{hint}.")
