@@ -23,8 +23,9 @@ FILLS = {"leaf": "#add8e6", "root": "#caff70", "op": "#ffffff", "cut": "none"}
 
 
 def graph_svg(graph: AutogradGraph | None, title: str, parting: int | None = None,
-              missing: str = "") -> str:
-    """One graph under its title; `missing` is said when there is no graph at all."""
+              parting_root: str | None = None, missing: str = "") -> str:
+    """One graph under its title, the node `parting` (or the root named `parting_root`)
+    highlighted; `missing` is said when there is no graph at all."""
     if graph is None or not graph.roots:
         return _message_svg(title, missing or words("not-recorded"))
     instead = too_large(graph)
@@ -34,7 +35,8 @@ def graph_svg(graph: AutogradGraph | None, title: str, parting: int | None = Non
     width = max(drawn.width, text_width(title, LABEL_SIZE) + 2 * MARGIN)
     parts = [_open(width, drawn.height, title), _title(title)]
     parts += [_wire(wire) for wire in drawn.wires]
-    parts += [_box(box, parting) for box in drawn.boxes]
+    marked = {f"n{parting}"} | {f"r{i}" for i, root in enumerate(graph.roots) if root.name == parting_root}
+    parts += [_box(box, box.key in marked) for box in drawn.boxes]
     return "".join(parts) + "</svg>"
 
 
@@ -67,7 +69,7 @@ def legend_html() -> str:
 
 def _panel(side: Side, title: str, missing: str) -> str:
     return (f'<figure style="margin:0;max-width:100%;overflow-x:auto">'
-            f"{graph_svg(side.graph, title, side.parting, missing)}</figure>")
+            f"{graph_svg(side.graph, title, side.parting, side.parting_root, missing)}</figure>")
 
 
 def _open(width: float, height: float, label: str) -> str:
@@ -91,8 +93,7 @@ def _message_svg(title: str, message: str) -> str:
               f'text-anchor="middle" fill="{INK}">{_e(message)}</text></g></svg>')
 
 
-def _box(box: Box, parting: int | None) -> str:
-    highlighted = parting is not None and box.node == parting and box.kind in ("op", "leaf")
+def _box(box: Box, highlighted: bool) -> str:
     stroke, width = (PARTING, 3) if highlighted else (MUTED, 1.2)
     classes = f"node {box.kind}" + (" parting" if highlighted else "")
     left, top = box.x - box.width / 2, box.y

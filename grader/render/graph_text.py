@@ -31,20 +31,21 @@ def pair_lines(pair: GraphPair) -> list[str]:
 def _side(side: Side, title: str, missing: str) -> list[str]:
     if side.graph is None or not side.graph.roots:
         return [f"  {title}: {missing}"]
-    return [f"  {title}:"] + ["    " + line for line in graph_lines(side.graph, side.parting)]
+    return [f"  {title}:"] + ["    " + line for line in graph_lines(side.graph, side.parting, side.parting_root)]
 
 
-def graph_lines(graph: AutogradGraph, parting: int | None = None) -> list[str]:
+def graph_lines(graph: AutogradGraph, parting: int | None = None, parting_root: str | None = None) -> list[str]:
     instead = too_large(graph)
     if instead:
         return [instead]
     lines: list[str] = []
     expanded: set[int] = set()
     for root in graph.roots:
+        mark = f"  {PARTING_MARK} {words('parting')}" if root.name == parting_root else ""
         if root.node is None:
-            lines.append(f"{root_label(root)}: {words('no-graph')}")
+            lines.append(f"{root_label(root)}: {words('no-graph')}{mark}")
             continue
-        lines.append(root_label(root))
+        lines.append(root_label(root) + mark)
         _tree(graph, root.node, "", True, parting, expanded, lines)
     return lines
 

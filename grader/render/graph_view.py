@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grader.model import GraphPair
@@ -106,10 +106,12 @@ def too_large(graph: AutogradGraph) -> str:
 @dataclass(frozen=True)
 class Side:
     """One of the two graphs as drawn: None when none came back; `parting` is its node where
-    the two first differ."""
+    the two first differ, or else `parting_root` the root that has no graph where the other
+    side's has one."""
 
     graph: AutogradGraph | None
     parting: int | None = None
+    parting_root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,11 @@ def shown(pair: GraphPair) -> Shown | None:
     student, reference = _decoded(pair.student), _decoded(pair.reference)
     if student is None and reference is None:
         return None
-    mine = theirs = None
-    if student is not None and reference is not None:
-        mine, theirs = _first_parting(student, reference)
-    return Shown(Side(student, mine), Side(reference, theirs), pair.reference is not None)
+    if student is None or reference is None:
+        return Shown(Side(student), Side(reference), pair.reference is not None)
+    mine, theirs, root = _first_parting(student, reference)
+    return Shown(Side(student, mine, root if mine is None and theirs is not None else None),
+                 Side(reference, theirs, root if theirs is None and mine is not None else None), True)
 
 
 def _decoded(plain: Any) -> AutogradGraph | None:
@@ -144,10 +147,18 @@ def _decoded(plain: Any) -> AutogradGraph | None:
         return None
 
 
-def _first_parting(student: AutogradGraph, reference: AutogradGraph) -> tuple[int | None, int | None]:
-    """Over every root in turn (the result, then each backward), the first pair that differs."""
-    for root in range(max(len(student.roots), len(reference.roots))):
-        found = parting(student, reference, root)
+def _first_parting(student: AutogradGraph, reference: AutogradGraph) -> tuple[int | None, int | None, str]:
+    """Root by root, paired by name (the result, then each backward, as the reference has them,
+    then the student's others), the first pair of nodes that differs and the root's name."""
+    names = [r.name for r in reference.roots]
+    names += [r.name for r in student.roots if r.name not in names]
+    for name in names:
+        found = parting(_only(student, name), _only(reference, name))
         if found is not None:
-            return found
-    return None, None
+            return found[0], found[1], name
+    return None, None, ""
+
+
+def _only(graph: AutogradGraph, name: str) -> AutogradGraph:
+    """The graph seen from its root called `name` alone (no root when it has none by that name)."""
+    return replace(graph, roots=tuple(r for r in graph.roots if r.name == name)[:1])
