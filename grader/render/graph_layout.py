@@ -164,6 +164,29 @@ def _order(rows: list[list[Box]], chains: list) -> None:
         if count < fewest:
             best, fewest = [list(row) for row in rows], count
     rows[:] = best
+    _transpose(rows, links)
+
+
+def _transpose(rows: list[list[Box]], links: list[tuple[Box, Box]]) -> None:
+    """Swap neighbours in a row while that removes crossings: it settles the ties the mean
+    positions leave (two boxes with the same mean keep whatever order they had)."""
+    touching: dict[int, list[tuple[Box, Box]]] = {}
+    for a, b in links:
+        touching.setdefault(a.layer, []).append((a, b))
+        touching.setdefault(b.layer, []).append((a, b))
+    for _ in range(SWEEPS):
+        improved = False
+        for row in rows:
+            local = touching.get(row[0].layer, []) if row else []
+            for i in range(len(row) - 1):
+                before = _crossings(rows, local)
+                row[i], row[i + 1] = row[i + 1], row[i]
+                if _crossings(rows, local) < before:
+                    improved = True
+                else:
+                    row[i], row[i + 1] = row[i + 1], row[i]
+        if not improved:
+            return
 
 
 def _crossings(rows: list[list[Box]], links: list[tuple[Box, Box]]) -> int:
@@ -214,13 +237,14 @@ def _fit(row: list[Box], wanted: list[float]) -> None:
 
 
 def _wires(chain: list[Box], count: int, dashed: bool) -> list[Wire]:
-    """One line per occurrence of the edge (`x * x` has two), side by side."""
+    """One line per occurrence of the edge (`x * x` has two), side by side; straight down
+    through each row it passes, so it bends between rows and never through a box."""
     first, last = chain[0], chain[-1]
     wires = []
     for k in range(count):
         shift = (k - (count - 1) / 2) * PARALLEL
         points = [(first.x + shift, first.y + first.height)]
-        points += [(b.x + shift, b.y + b.height / 2) for b in chain[1:-1]]
+        points += [(b.x + shift, b.y + dy) for b in chain[1:-1] for dy in (0.0, b.height)]
         points.append((last.x + shift, last.y))
         wires.append(Wire(tuple((round(x, 1), round(y, 1)) for x, y in points), dashed))
     return wires
