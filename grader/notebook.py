@@ -328,6 +328,9 @@ def _exercise_html(result: ExerciseResult, hidden: int) -> str:
         parts.append(f'<div style="{_MUTED}">{_h(check.name)}: {counted}</div>')
         for group in fold.grouped(check.diagnoses):  # the first case in full, as the CLI does
             parts.append(_diagnosis_html(group[0]))
+            drawn = fold.graphs(group)
+            if drawn is not None:
+                parts.append(f'<div style="margin-left:1em">{pair_html(drawn[1], drawn[0])}</div>')
             if len(group) > 1:
                 parts.append(f'<div style="{_MUTED};margin-left:1em">The same on '
                              f"{_h(fold.same_on(group))}.</div>")
@@ -343,8 +346,6 @@ def _diagnosis_html(diagnosis: Diagnosis) -> str:
     case = f", case <code>{_h(diagnosis.case)}</code>" if diagnosis.case and not diagnosis.hidden else ""
     details = (f'<pre style="{_PRE}">{_h(diagnosis.details)}</pre>'
                if diagnosis.details and not diagnosis.hidden else "")
-    if diagnosis.graphs is not None and not diagnosis.hidden:
-        details += pair_html(diagnosis.graphs)
     return (f'<div style="margin:.4em 0 0 1em"><code>{_h(diagnosis.code)}</code> {_h(diagnosis.message)}'
             f'<div style="{_MUTED}">{_h(diagnosis.check)}{case}</div>{details}</div>')
 

@@ -125,8 +125,9 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
             parts.append(f'<p class="case">Case: <code>{escape(d.case)}</code></p>')
         if d.details:
             parts.append(f"<pre>{escape(d.details)}</pre>")
-        if d.graphs is not None:
-            parts.append(pair_html(d.graphs))
+    drawn = fold.graphs(group)
+    if drawn is not None:
+        parts.append(pair_html(drawn[1], drawn[0]))
     if len(group) > 1:
         same = fold.same_on(group, lambda case: f"<code>{escape(case)}</code>")
         parts.append(f'<p class="case">The same on {same}.</p>')

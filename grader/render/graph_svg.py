@@ -15,7 +15,7 @@ import math
 from grader.model import GraphPair
 from grader.observe.autograd_graph import AutogradGraph
 from grader.render.graph_layout import LABEL_SIZE, MARGIN, SMALL_SIZE, TOP, Box, Layout, Wire, layout
-from grader.render.graph_view import Side, shown, text_width, too_large, words
+from grader.render.graph_view import Side, heading, shown, text_width, too_large, words
 
 FONT = "ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace"
 INK, MUTED, PARTING = "#1f2328", "#57606a", "#d9480f"
@@ -40,8 +40,9 @@ def graph_svg(graph: AutogradGraph | None, title: str, parting: int | None = Non
     return "".join(parts) + "</svg>"
 
 
-def pair_html(pair: GraphPair) -> str:
-    """The student's graph beside the reference's with the legend; "" when neither can be drawn."""
+def pair_html(pair: GraphPair, case: str = "") -> str:
+    """The student's graph beside the reference's with the legend, under a heading naming `case`
+    unless it is the case shown just above; "" when neither can be drawn."""
     view = shown(pair)
     if view is None:
         return ""
@@ -50,7 +51,7 @@ def pair_html(pair: GraphPair) -> str:
         panels.append(_panel(view.reference, words("reference"), words("no-reference")))
     note = f'<p style="margin:.3em 0;color:{MUTED}">{_e(words("same-shape"))}</p>' if view.same_shape else ""
     return (f'<div class="autograd-graphs" style="margin:.6em 0">'
-            f'<div style="font-weight:600;margin-bottom:.2em">{_e(words("heading"))}</div>'
+            f'<div style="font-weight:600;margin-bottom:.2em">{_e(heading(case))}</div>'
             f'<div style="display:flex;flex-wrap:wrap;gap:.8em 1.6em;align-items:flex-start">'
             f'{"".join(panels)}</div>{note}{legend_html()}</div>')
 

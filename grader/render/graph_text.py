@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from grader.model import GraphPair
 from grader.observe.autograd_graph import LEAF_OP, AutogradGraph
-from grader.render.graph_view import Side, node_label, root_label, shown, too_large, words
+from grader.render.graph_view import Side, heading, node_label, root_label, shown, too_large, words
 
 PARTING_MARK = "◀"
 
 
-def pair_lines(pair: GraphPair) -> list[str]:
-    """The student's graph, then the reference's; [] when neither can be drawn."""
+def pair_lines(pair: GraphPair, case: str = "") -> list[str]:
+    """The student's graph, then the reference's, under a heading naming `case` unless it is the
+    case shown just above; [] when neither can be drawn."""
     view = shown(pair)
     if view is None:
         return []
-    lines = [f"{words('heading')}:"]
+    lines = [f"{heading(case)}:"]
     lines += _side(view.student, words("student"), words("not-recorded"))
     if view.has_reference:
         lines += _side(view.reference, words("reference"), words("no-reference"))

@@ -24,6 +24,7 @@ WORDS = {
     "student": "Your graph",
     "reference": "The reference solution's graph",
     "heading": "The autograd graph behind this case",
+    "heading-case": "The autograd graph behind case {case}",
     "no-graph": "no graph: requires_grad=False",
     "not-recorded": "no graph was recorded for this call",
     "no-reference": "this check has no reference graph",
@@ -60,6 +61,10 @@ _OPS = {
 
 def words(key: str, **fields: Any) -> str:
     return WORDS[key].format(**fields)
+
+
+def heading(case: str = "") -> str:
+    return words("heading-case", case=shorten(case, 80)) if case else words("heading")
 
 
 def op_label(op: str) -> str:

@@ -69,8 +69,9 @@ def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str, g
     for group in fold.grouped(exercise.diagnoses):
         for diagnosis in group if verbose else group[:1]:
             lines.extend(_diagnosis_lines(diagnosis))
-            if graphs and diagnosis.graphs is not None and not diagnosis.hidden:
-                lines.extend(f"        {line}" for line in pair_lines(diagnosis.graphs))
+        drawn = fold.graphs(group) if graphs else None
+        if drawn is not None:
+            lines.extend(f"        {line}" for line in pair_lines(drawn[1], drawn[0]))
         if not verbose and len(group) > 1:
             hint = f" ({fold_hint})" if fold_hint else ""
             lines.append(f"        The same on {fold.same_on(group)}{hint}.")
