@@ -1,0 +1,49 @@
+"""Debian's headless Chromium driven by Selenium through /usr/bin/chromedriver (no downloaded
+browser), for the tests that look at a page as a student sees it. Screenshots are saved to the
+test's folder, and copied to $SCREENSHOTS_DIR when it is set, to be looked at."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+BROWSER = CHROMIUM.exists() and CHROMEDRIVER.exists()
+# CI installs the browser (.ci/run), so there a missing browser fails every test that uses it
+# instead of hiding them; on a developer's machine without it they are reported as not run.
+needs_browser = pytest.mark.skipif(not BROWSER and not os.environ.get("CI"),
+                                   reason="Debian's chromium and chromium-driver are not installed "
+                                          "(apt-get install chromium chromium-driver; .ci/run does)")
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1200,1400")
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    assert BROWSER, f"{CHROMIUM} and {CHROMEDRIVER} are needed: apt-get install chromium chromium-driver"
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shot(target, folder: Path, name: str, wanted_env: str = "SCREENSHOTS_DIR") -> Path:
+    """Save a screenshot of `target` (the driver: the window; an element: just it)."""
+    path = folder / name
+    target.screenshot(str(path)) if hasattr(target, "rect") else target.save_screenshot(str(path))
+    wanted = os.environ.get(wanted_env)
+    if wanted:
+        Path(wanted).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(wanted) / name)
+    return path
