@@ -99,7 +99,7 @@ def _box(box: Box, highlighted: bool) -> str:
     classes = f"node {box.kind}" + (" parting" if highlighted else "")
     left, top = box.x - box.width / 2, box.y
     dash = ' stroke-dasharray="4 3"' if box.kind == "cut" else ""
-    tooltip = words("parting") if highlighted else (box.small or box.label)
+    tooltip = "; ".join(filter(None, [box.small or box.label, words("parting") if highlighted else ""]))
     size = SMALL_SIZE if box.kind == "cut" else LABEL_SIZE
     first_line = top + (16 if box.small else box.height / 2 + size * 0.36)
     parts = [f'<g class="{classes}"' + (f' data-node="{box.node}"' if box.node is not None else "") + ">",
