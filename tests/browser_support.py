@@ -1,5 +1,6 @@
 """Debian's headless Chromium driven by Selenium through /usr/bin/chromedriver (no downloaded
-browser), for the tests that look at a page as a student sees it. Screenshots are saved to the
+browser), for the tests that look at a page as a student sees it (the `browser` fixture is in
+conftest.py). Screenshots are saved to the
 test's folder, and copied to $SCREENSHOTS_DIR when it is set, to be looked at."""
 from __future__ import annotations
 
@@ -20,22 +21,6 @@ needs_browser = pytest.mark.skipif(not BROWSER and not os.environ.get("CI"),
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1200,1400")
-
-
-@pytest.fixture()
-def browser(tmp_path):
-    assert BROWSER, f"{CHROMIUM} and {CHROMEDRIVER} are needed: apt-get install chromium chromium-driver"
-    from selenium import webdriver
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def shot(target, folder: Path, name: str, wanted_env: str = "SCREENSHOTS_DIR") -> Path:

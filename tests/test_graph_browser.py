@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from selenium.webdriver.common.by import By
 
-from browser_support import browser, needs_browser, shot  # noqa: F401  (browser: a fixture)
+from browser_support import needs_browser, shot
 from conftest import FIXTURES, exercise
 from grader.render.feedback import to_html
 from grader.render.graph_svg import PARTING

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as until
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser_support import browser, needs_browser, shot  # noqa: F401  (browser: a fixture)
+from browser_support import needs_browser, shot
 from serve_support import REPO, Server, import_roster, signed_in
 
 pytestmark = needs_browser

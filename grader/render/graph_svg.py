@@ -14,7 +14,7 @@ import math
 
 from grader.model import GraphPair
 from grader.observe.autograd_graph import AutogradGraph
-from grader.render.graph_layout import LABEL_SIZE, MARGIN, SMALL_SIZE, TOP, Box, Layout, Wire, layout
+from grader.render.graph_layout import LABEL_SIZE, MARGIN, SMALL_SIZE, TOP, Box, Wire, layout
 from grader.render.graph_view import Side, heading, shown, text_width, too_large, words
 
 FONT = "ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace"
