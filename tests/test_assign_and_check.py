@@ -25,8 +25,9 @@ from grader import notebook as notebook_check
 from grader.api import Grader
 from grader.observe.inputs import build_inputs
 from grader.pack.load import load_pack
+from grader.pack.probes import probes_for
+from grader.run.references import References
 from grader.render.graph_view import words
-from grader.run.plan import References, probes_for
 from grader.source.submission import read_submission
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -9,11 +9,11 @@ escaped and shortened.
 """
 from __future__ import annotations
 
-import html
 import math
 
 from grader.model import GraphPair
 from grader.observe.autograd_graph import AutogradGraph
+from grader.render.html import escape
 from grader.render.graph_layout import LABEL_SIZE, MARGIN, SMALL_SIZE, TOP, Box, Wire, layout
 from grader.render.graph_view import Side, heading, shown, text_width, too_large, words
 
@@ -49,9 +49,9 @@ def pair_html(pair: GraphPair, case: str = "") -> str:
     panels = [_panel(view.student, words("student"), words("not-recorded"))]
     if view.has_reference:
         panels.append(_panel(view.reference, words("reference"), words("no-reference")))
-    note = f'<p style="margin:.3em 0;color:{MUTED}">{_e(words("same-shape"))}</p>' if view.same_shape else ""
+    note = f'<p style="margin:.3em 0;color:{MUTED}">{escape(words("same-shape"))}</p>' if view.same_shape else ""
     return (f'<div class="autograd-graphs" style="margin:.6em 0">'
-            f'<div style="font-weight:600;margin-bottom:.2em">{_e(heading(case))}</div>'
+            f'<div style="font-weight:600;margin-bottom:.2em">{escape(heading(case))}</div>'
             f'<div style="display:flex;flex-wrap:wrap;gap:.8em 1.6em;align-items:flex-start">'
             f'{"".join(panels)}</div>{note}{legend_html()}</div>')
 
@@ -62,10 +62,10 @@ def legend_html() -> str:
              (_swatch(FILLS["op"], MUTED), words("legend-op")),
              (_swatch("none", MUTED, dashed=True), words("legend-cut")),
              (_swatch(FILLS["op"], PARTING, width=3), words("legend-parting"))]
-    spans = "".join(f'<span style="white-space:nowrap">{swatch} {_e(text)}</span>' for swatch, text in items)
+    spans = "".join(f'<span style="white-space:nowrap">{swatch} {escape(text)}</span>' for swatch, text in items)
     return (f'<div class="autograd-legend" style="font-size:85%;color:{MUTED};margin-top:.3em">'
             f'<div style="display:flex;flex-wrap:wrap;gap:.2em 1.2em">{spans}</div>'
-            f'<div>{_e(words("legend-arrows"))}</div></div>')
+            f'<div>{escape(words("legend-arrows"))}</div></div>')
 
 
 def _panel(side: Side, title: str, missing: str) -> str:
@@ -76,12 +76,12 @@ def _panel(side: Side, title: str, missing: str) -> str:
 def _open(width: float, height: float, label: str) -> str:
     w, h = math.ceil(width), math.ceil(height)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="autograd-graph" width="{w}" height="{h}" '
-            f'viewBox="0 0 {w} {h}" role="img" aria-label="{_e(label)}" font-family="{FONT}">')
+            f'viewBox="0 0 {w} {h}" role="img" aria-label="{escape(label)}" font-family="{FONT}">')
 
 
 def _title(title: str) -> str:
     return (f'<text class="graph-title" x="{MARGIN}" y="{TOP - 12}" font-size="{LABEL_SIZE}" '
-            f'font-weight="600" fill="{INK}">{_e(title)}</text>')
+            f'font-weight="600" fill="{INK}">{escape(title)}</text>')
 
 
 def _message_svg(title: str, message: str) -> str:
@@ -91,7 +91,7 @@ def _message_svg(title: str, message: str) -> str:
             + f'<g class="graph-message"><rect x="{MARGIN}" y="{TOP}" width="{_n(box)}" height="40" rx="6" '
               f'fill="#f6f8fa" stroke="{MUTED}" stroke-dasharray="4 3"/>'
               f'<text x="{_n(MARGIN + box / 2)}" y="{TOP + 24}" font-size="{SMALL_SIZE + 2}" '
-              f'text-anchor="middle" fill="{INK}">{_e(message)}</text></g></svg>')
+              f'text-anchor="middle" fill="{INK}">{escape(message)}</text></g></svg>')
 
 
 def _box(box: Box, highlighted: bool) -> str:
@@ -103,14 +103,14 @@ def _box(box: Box, highlighted: bool) -> str:
     size = SMALL_SIZE if box.kind == "cut" else LABEL_SIZE
     first_line = top + (16 if box.small else box.height / 2 + size * 0.36)
     parts = [f'<g class="{classes}"' + (f' data-node="{box.node}"' if box.node is not None else "") + ">",
-             f"<title>{_e(tooltip)}</title>",
+             f"<title>{escape(tooltip)}</title>",
              f'<rect x="{_n(left)}" y="{_n(top)}" width="{_n(box.width)}" height="{_n(box.height)}" rx="6" '
              f'fill="{FILLS[box.kind]}" stroke="{stroke}" stroke-width="{width}"{dash}/>',
              f'<text x="{_n(box.x)}" y="{_n(first_line)}" font-size="{size}" text-anchor="middle" '
-             f'fill="{MUTED if box.kind == "cut" else INK}">{_e(box.label)}</text>']
+             f'fill="{MUTED if box.kind == "cut" else INK}">{escape(box.label)}</text>']
     if box.small:
         parts.append(f'<text x="{_n(box.x)}" y="{_n(top + 31)}" font-size="{SMALL_SIZE}" text-anchor="middle" '
-                     f'fill="{MUTED}">{_e(box.small)}</text>')
+                     f'fill="{MUTED}">{escape(box.small)}</text>')
     return "".join(parts) + "</g>"
 
 
@@ -136,7 +136,3 @@ def _n(value: float) -> str:
     """A coordinate with one decimal at most, the same bytes on every machine."""
     text = f"{value:.1f}"
     return text[:-2] if text.endswith(".0") else text
-
-
-def _e(text: str) -> str:
-    return html.escape(str(text), quote=True)

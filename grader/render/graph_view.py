@@ -16,6 +16,7 @@ from typing import Any
 from grader.model import GraphPair
 from grader.observe.autograd_graph import GRAPH, LEAF_OP, AutogradGraph, Node, Root, from_plain, parting
 from grader.observe.records import Invalid
+from grader.text import shorten as text_shorten
 
 MAX_DRAWN_NODES = 40
 MAX_LABEL = 24
@@ -91,8 +92,8 @@ def root_label(root: Root) -> str:
 
 
 def shorten(text: str, limit: int = MAX_LABEL) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A label on one line: a character that cannot be printed (nor written in XML) becomes "?"."""
+    return text_shorten("".join(ch if ch.isprintable() else "?" for ch in str(text)), limit)
 
 
 def text_width(text: str, size: float) -> float:
