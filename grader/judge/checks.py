@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import torch
 
-from grader.judge import diagnose, figurecheck
+from grader.judge import diagnose, figurecheck, trace_diagnose
 from grader.judge.compare import Mismatch, close, compare
 from grader.observe.encode import Decoded, decode
 from grader.errors import PackError, PackProblem
@@ -51,7 +51,8 @@ def judge_outcome(exercise: Exercise, observation: dict[str, Any], evidence: Evi
         return _failure(code, detail=observation.get("detail", ""), raised=True)
     if outcome == "raised":
         error = observation.get("error", {})
-        code, hint = diagnose.code_for_error(error, exercise.errors)
+        code, hint = (trace_diagnose.explain_error(observation, evidence.source.cell_name)
+                      or diagnose.code_for_error(error, exercise.errors))
         described = diagnose.describe_error(error, cell_name=evidence.source.cell_name)
         fields = {"error": described, "detail": error.get("message", ""), "call": error.get("message", "")}
         if error.get("phase") == "observe" and code == "function-raised":
@@ -85,7 +86,9 @@ def judge_compared(exercise: Exercise, check: Check, case: Case, item: Probe,
     mismatches = compare(got, expected, rtol=rtol, atol=atol, exact_dtype=options.get("exact_dtype", False))
     if not mismatches:
         return PASS
-    code, hint = _known_wrong(exercise, item, got, expected, evidence, rtol, atol) or (mismatches[0].code, "")
+    code, hint = (trace_diagnose.explain_value(observation, reference, got, expected, evidence.source.cell_name,
+                                               rtol, atol)
+                  or _known_wrong(exercise, item, got, expected, evidence, rtol, atol) or (mismatches[0].code, ""))
     return replace(_failure(code, hint or diagnose.message(code), _mismatch_text(mismatches)),
                    observed=value_digest(got))
 
@@ -165,7 +168,8 @@ def judge_properties(exercise, check, case, item, observation, evidence) -> Verd
         return _failure("mismatch", f"A tensor was expected; the function returned {got!r}.")
     expect = check.options.get("expect", {})
     if expect.get("is_leaf") and not got.is_leaf:
-        return _failure("not-a-leaf", details=f"The result has grad_fn={got.grad_fn}.")
+        return _failure("not-a-leaf", trace_diagnose.explain_not_a_leaf(observation, evidence.source, item.function),
+                        details=f"The result has grad_fn={got.grad_fn}.")
     if expect.get("requires_grad") and not got.requires_grad:
         return _failure("no-grad-tracking", "The result does not require grad: call "
                                             ".requires_grad_(True) on the leaf you return.")

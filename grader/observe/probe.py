@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import torch
 
-from grader.observe import autograd_graph, guards
+from grader.observe import autograd_graph, guards, trace
 from grader.observe.encode import encode
 from grader.observe.inputs import argument_seed, build_inputs, build_one
 
@@ -29,6 +29,7 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
     args = build_inputs(specs, seed, student, float64=(kind == "gradcheck"), track=track)
     torch.default_generator.manual_seed(seed)
     observation: dict[str, Any] = {}
+    watch.trace = trace.Trace(args, function) if trace.wanted(kind, options) else None
     phase = "call"
     try:
         with contextlib.ExitStack() as stack:
@@ -37,6 +38,8 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
             with guards.count_autograd(watch), guards.forbid(forbid, namespace or {}, watch):
                 result = function(*args.values())
             phase = "observe"
+            if watch.trace:
+                watch.trace.returned(result)
             observation["graph"] = _graph(result, watch.backward_roots, args)
             calls = watch.autograd_calls
             with torch.enable_grad():
@@ -46,6 +49,8 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
     except BaseException as exc:  # the student's code may raise anything, SystemExit included
         observation.update(outcome="raised", error={**describe_error(exc), "phase": phase})
     observation["autograd_calls"] = watch.autograd_calls
+    if watch.trace:
+        observation["trace"] = watch.trace.to_plain()
     if watch.forbidden:
         observation["forbidden"] = sorted(set(watch.forbidden))
     if watch.deadline:

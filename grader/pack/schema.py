@@ -133,6 +133,8 @@ CHECK_FIELDS: dict[str, dict[str, Rule]] = {
     "figure": {"curves": list_of(is_expression), "min_span": non_negative,
                "rtol": non_negative, "atol": non_negative},
 }
+for _kind in ("value", "grad", "input_grad", "raises", "properties", "differentiable", "gradcheck"):
+    CHECK_FIELDS[_kind]["trace"] = is_bool  # the autograd trace and graph walk (docs/trace.md)
 DIAGNOSIS_FIELDS: dict[str, Rule] = {"code": is_str, "like": is_identifier, "at": is_str,
                                      "hint": is_str, "message": is_str}
 ERROR_FIELDS: dict[str, Rule] = {"match": is_regex, "code": is_str, "hint": is_str}
