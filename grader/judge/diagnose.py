@@ -71,9 +71,10 @@ MESSAGES: dict[str, str] = {
                                "{where} ran (`{source}`): gradients accumulate, so {piece} is off "
                                "by exactly that earlier gradient. Call {leaf}.grad.zero_() before "
                                "this backward, or use torch.autograd.grad, which does not accumulate.",
-    "grad-aliasing.trace": "{piece} is {leaf}.grad as the backward at {where} left it (`{source}`), "
-                           "and {leaf}.grad was changed in place afterwards (by zero_() or a later "
-                           "backward), so {piece} changed with it. Keep a copy: {leaf}.grad.clone().",
+    "grad-aliasing.trace": "The value in {piece} is {leaf}.grad as the backward at {where} left it "
+                           "(`{source}`), and {leaf}.grad was changed in place afterwards (by "
+                           "zero_() or a later backward), so it changed too. Keep a copy: "
+                           "{leaf}.grad.clone().",
     "retain-graph.trace": "The backward at {first} (`{first_source}`) freed the graph, and the call "
                           "at {where} (`{source}`) went through it again. Pass retain_graph=True "
                           "to that first call (to every call but the last on the same graph).",

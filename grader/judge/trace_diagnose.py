@@ -80,7 +80,7 @@ def _where(call: dict[str, Any], cell_name: CellName) -> str:
     return f"{cell_name(call['cell'])}, line {call.get('line', '?')}"
 
 
-def _pieces(got: Any, expected: Any, label: str = "the result") -> list[tuple[str, Any, Any]]:
+def _pieces(got: Any, expected: Any, label: str = "result") -> list[tuple[str, Any, Any]]:
     """Comparable parts of a result: the whole, each item of a tuple, each row of a matrix."""
     if isinstance(got, (tuple, list)) and isinstance(expected, (tuple, list)) and len(got) == len(expected):
         return [piece for i, (mine, right) in enumerate(zip(got, expected))
@@ -108,7 +108,7 @@ def _accumulation(trace, pieces, cell_name, rtol, atol) -> Finding | None:
                 off = Decoded.plain(mine.tensor.double() - right.tensor.double())
                 if close(off, Decoded.plain(earlier.tensor.double()), rtol, atol):
                     return "grad-accumulation", diagnose.message(
-                        "grad-accumulation.trace", leaf=_leaf(write), piece=label,
+                        "grad-accumulation.trace", leaf=_leaf(write), piece=_said(label),
                         where=_where(call, cell_name), source=call.get("source", ""))
     return None
 
@@ -132,7 +132,7 @@ def _aliasing(trace, pieces, cell_name, rtol, atol) -> Finding | None:
 
 
 def _aliased(piece: str, leaf: str, call: dict[str, Any], cell_name: CellName) -> Finding:
-    return "grad-aliasing", diagnose.message("grad-aliasing.trace", piece=piece, leaf=leaf or "x",
+    return "grad-aliasing", diagnose.message("grad-aliasing.trace", piece=_said(piece), leaf=leaf or "x",
                                              where=_where(call, cell_name), source=call.get("source", ""))
 
 
@@ -175,6 +175,13 @@ def _cut(observation, reference, cell_name) -> Finding | None:
         return code, diagnose.message(f"{code}.trace", op=mine.node(pair[0]).op,
                                       where=_where(call, cell_name), source=call.get("source", ""))
     return None
+
+
+def _said(piece: str) -> str:
+    """`result`, `result[1]`, `row 2` as a sentence says them."""
+    if piece == "result":
+        return "the result"
+    return f"{piece} of the result" if piece.startswith("row") else f"`{piece}`"
 
 
 def _leaf(write: dict[str, Any]) -> str:

@@ -40,7 +40,8 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
             phase = "observe"
             if watch.trace:
                 watch.trace.returned(result)
-            observation["graph"] = _graph(result, watch.backward_roots, args)
+            if options.get("trace", True):
+                observation["graph"] = _graph(result, watch.backward_roots, args)
             calls = watch.autograd_calls
             with torch.enable_grad():
                 observation.update(_after_call(kind, result, args, specs, seed, student, options, function))

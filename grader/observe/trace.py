@@ -15,6 +15,8 @@ ever chooses a diagnosis for a case that already failed, so a forged trace canno
 """
 from __future__ import annotations
 
+import dis
+import functools
 import linecache
 import sys
 from dataclasses import dataclass, field
@@ -63,8 +65,7 @@ class Trace:
     def __init__(self, arguments: dict[str, Any], function: Any = None):
         self.names = {id(t): n for n, t in arguments.items() if isinstance(t, torch.Tensor)}
         self.given = {n: t for n, t in arguments.items() if isinstance(t, torch.Tensor) and not t.requires_grad}
-        self.cuts = sorted({CUT_NAMES[n] for n in getattr(getattr(function, "__code__", None), "co_names", ())
-                            if n in CUT_NAMES})
+        self.cuts = list(cuts_made_in(getattr(function, "__code__", None)))
         self.calls: list[dict[str, Any]] = []
         self.dropped = 0
         self.produced: list[_Produced] = []
@@ -222,6 +223,24 @@ def _values(tensor: Any) -> Any:
     if tensor.dim() == 0:
         return (tensor.item(),)
     return tensor.tolist() if tensor.dim() == 1 else tensor.reshape(-1).tolist()
+
+
+@functools.lru_cache(maxsize=256)
+def cuts_made_in(code: Any) -> tuple[str, ...]:
+    """How a function cuts its graph, read from its bytecode: `detach` of something it computed
+    (not of an argument, which every reference copies with `x.detach().clone()`), or a
+    `no_grad`-like block. The parent tells no-detach from missing-no-grad by the reference's."""
+    if code is None:
+        return ()
+    arguments = set(code.co_varnames[:code.co_argcount])
+    found, previous = set(), None
+    for instruction in dis.get_instructions(code):
+        cut = CUT_NAMES.get(instruction.argval) if instruction.opname in ("LOAD_ATTR", "LOAD_METHOD") else None
+        receiver_is_argument = previous is not None and previous.opname == "LOAD_FAST" and previous.argval in arguments
+        if cut and not (cut == "detach" and receiver_is_argument):
+            found.add(cut)
+        previous = instruction
+    return tuple(sorted(found))
 
 
 def _as_tuple(value: Any) -> tuple:
