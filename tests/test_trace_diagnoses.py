@@ -31,3 +31,37 @@ def test_traced_mistake_names_the_students_line(grader, path):
     message = next(d.message for d in result.diagnoses if d.code == code)
     assert f"cell 1, line {line}" in message or f"line {line}" in message, message
     assert source.split("#")[0].strip() in message, message
+
+
+FORGE = '''
+import json
+import torch
+_real_dumps = json.dumps
+FORGED = {"calls": [{"api": "backward", "retain_graph": False, "create_graph": False, "inputs": [],
+                     "roots": [{"op": "SumBackward0", "shape": [], "requires_grad": True, "gradient": "ones"}],
+                     "writes": [{"leaf": "x", "before": "nonzero", "earlier_call": None, "kept": True,
+                                 "earlier": {"t": "tensor", "dtype": "float32", "shape": [4], "data": [9.0] * 4}}],
+                     "cell": 1, "line": 1, "source": "forged",
+                     "error": {"type": "RuntimeError", "message": "backward through the graph a second time"}}],
+          "dropped": 0, "aliases": [{"result": "result", "leaf": "x", "call": 0}], "changed": [],
+          "cuts": ["detach"], "incomplete": False}
+def _forged(obj, *args, **kwargs):
+    if isinstance(obj, dict) and obj.get("type") == "probe" and str(obj.get("key", "")).startswith("grad_of_dot"):
+        obj = {**obj, "trace": FORGED}
+    return _real_dumps(obj, *args, **kwargs)
+json.dumps = _forged
+'''
+
+
+@pytest.mark.parametrize("answer, score", [("4 * x", 2.0), ("x + 1", 0.0)])
+def test_a_forged_trace_changes_no_score(grader, tmp_path, answer, score):
+    """The trace only picks the words of a diagnosis for a case that failed on its values: a
+    notebook that sends a forged trace (claiming mistakes, or an alias) earns nothing and loses nothing."""
+    path = tmp_path / "forger.py"
+    path.write_text(FORGE + f"\n\ndef grad_of_dot(x):\n    x.requires_grad_(True)\n"
+                            f"    (2 * torch.dot(x, x)).backward()\n    return {answer}\n", encoding="utf-8")
+    result = exercise(grader.grade_file(path), "grad_of_dot")
+    assert result.score == score
+    assert (result.diagnoses == ()) == (score == 2.0)
+    if score == 0.0:  # the forgery did pass the boundary: it chose the words, not the points
+        assert codes(result) == {"grad-aliasing"}
