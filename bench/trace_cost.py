@@ -18,9 +18,12 @@ out (and the figures are not rendered to PNG), so the ratio is an upper bound of
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -65,6 +68,16 @@ def run_probes(pack, namespace: dict) -> None:
                               forbid=item.forbid, namespace=namespace, seconds=30)
 
 
+@contextlib.contextmanager
+def quiet():
+    """The students' prints, warnings and figures are not the benchmark's output."""
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 def configure(setting: str, originals: dict) -> None:
     from grader.observe import probe, trace
 
@@ -85,15 +98,17 @@ def main() -> None:
     pack = load_pack(settings.root, settings.assignment, settings.solutions)
     originals = {"wanted": trace.wanted, "graph": probe._graph}
     paths = submissions()
-    for path in paths:  # warm up torch's first-use costs outside the measurement
-        run_probes(pack, load(path))
+    with quiet():
+        for path in paths:  # warm up torch's first-use costs outside the measurement
+            run_probes(pack, load(path))
     spent = dict.fromkeys(SETTINGS, 0.0)
     for _ in range(args.repeat):
         for setting in SETTINGS:
             configure(setting, originals)
             started = time.process_time()
-            for path in paths:
-                run_probes(pack, load(path))
+            with quiet():
+                for path in paths:
+                    run_probes(pack, load(path))
             spent[setting] += time.process_time() - started
     configure("trace", originals)
     print(f"{len(paths)} submissions x {args.repeat} rounds, CPU seconds of their cells and probes:")
