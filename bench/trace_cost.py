@@ -1,6 +1,6 @@
 """What the autograd trace and the graph walk cost the child, on correct work.
 
-    PYTHONPATH=$PWD python bench/trace_cost.py [--repeat 20]
+    PYTHONPATH=$PWD python bench/trace_cost.py [--repeat 20] [--children 3]
 
 Runs what a grading child runs, in this process: every right-answer fixture and the sample
 notebook, its cells executed as `<cell N>` code, then every probe of the pack (`probe.observe`, as
@@ -13,7 +13,10 @@ load falls on all three alike:
 
 It prints the CPU seconds (time.process_time) of each setting and the ratios trace/bare and
 graph/bare, with the load average before and after. The sandbox set-up and the fork are left
-out (and the figures are not rendered to PNG), so the ratio is an upper bound of what a real child pays (its CPU also includes those).
+out (and the figures are not rendered to PNG), so this ratio overstates what a real child pays.
+Then (`--children ROUNDS`) the same submissions are graded for real, by two graders whose
+fork servers were forked with the trace on and off, and the ratio of their children's CPU is
+the figure the budget is about (trace + graph ≤ +10 % of the child's CPU on correct work).
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 SETTINGS = ("bare", "graph", "trace")
 
@@ -85,9 +89,42 @@ def configure(setting: str, originals: dict) -> None:
     probe._graph = originals["graph"] if setting != "bare" else (lambda *args: {})
 
 
+def children(paths: list[Path], originals: dict, repeat: int) -> None:
+    """Real sandboxed children: two graders, one forked with the trace and graph walk on and one
+    with both off, grading the same submissions in turn; each child's CPU is what its fork server
+    reaped (cutime + cstime in /proc), so the sandbox, imports, figures and records count too."""
+    from breakdown import proc_times
+    from grader.api import Grader
+
+    graders = {}
+    for setting in ("trace", "bare"):
+        configure(setting, originals)  # the fork server keeps the functions it was forked with
+        graders[setting] = Grader.open(str(REPO / "config.yaml"))
+        graders[setting].warm()
+    configure("trace", originals)
+    spent = dict.fromkeys(graders, 0.0)
+    try:
+        for _ in range(repeat):
+            for setting, grader in graders.items():
+                before = proc_times(grader.server.pid)[1]
+                for path in paths:
+                    grader.grade_file(path)
+                time.sleep(0.5)  # let the server reap the last child
+                spent[setting] += proc_times(grader.server.pid)[1] - before
+    finally:
+        for grader in graders.values():
+            grader.close()
+    print(f"{len(paths)} submissions x {repeat} rounds, CPU seconds of the sandboxed children:")
+    for setting, seconds in spent.items():
+        print(f"  {setting:6} {seconds:8.2f} s   ({seconds / repeat / len(paths) * 1000:.0f} ms per submission)")
+    print(f"children: trace/bare = {spent['trace'] / spent['bare']:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--children", type=int, default=3, metavar="ROUNDS",
+                        help="rounds of real sandboxed grading (0: skip)")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     from grader.observe import probe, trace
@@ -114,7 +151,10 @@ def main() -> None:
     print(f"{len(paths)} submissions x {args.repeat} rounds, CPU seconds of their cells and probes:")
     for setting in SETTINGS:
         print(f"  {setting:6} {spent[setting]:8.3f} s")
-    print(f"graph/bare = {spent['graph'] / spent['bare']:.3f}   trace/bare = {spent['trace'] / spent['bare']:.3f}")
+    print(f"in process: graph/bare = {spent['graph'] / spent['bare']:.3f}   "
+          f"trace/bare = {spent['trace'] / spent['bare']:.3f}")
+    if args.children:
+        children(paths, originals, args.children)
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -37,7 +37,7 @@ FORGE = '''
 import json
 import torch
 _real_dumps = json.dumps
-FORGED = {"calls": [{"api": "backward", "retain_graph": False, "create_graph": False, "inputs": [],
+FORGED = {"calls": [{"api": "backward", "gradient_given": False, "retain_graph": False, "create_graph": False, "inputs": [],
                      "roots": [{"op": "SumBackward0", "shape": [], "requires_grad": True, "gradient": "ones"}],
                      "writes": [{"leaf": "x", "before": "nonzero", "earlier_call": None, "kept": True,
                                  "earlier": {"t": "tensor", "dtype": "float32", "shape": [4], "data": [9.0] * 4}}],

@@ -149,7 +149,8 @@ _ROOT = fields({"op": text(120), "shape": list_of(integer, 8), "requires_grad": 
 _WRITE = fields({"leaf": text(120), "before": one_of("none", "zero", "nonzero"),
                  "earlier_call": nullable(integer), "kept": flag},
                 {"zeroed": flag, "earlier": value})
-_CALL = fields({"api": one_of("backward", "grad"), "retain_graph": flag, "create_graph": flag,
+_CALL = fields({"api": one_of("backward", "grad"), "gradient_given": flag, "retain_graph": flag,
+                "create_graph": flag,
                 "inputs": list_of(text(120), MAX_TRACE_WRITES), "roots": list_of(_ROOT, MAX_TRACE_ROOTS),
                 "writes": list_of(_WRITE, MAX_TRACE_WRITES)},
                {**_WHERE, "error": fields({"type": text(200), "message": text(500)})})

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dis
 import functools
 import linecache
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,9 +31,12 @@ from grader.observe.records import MAX_TRACE_ROOTS as MAX_ROOTS
 from grader.observe.records import MAX_TRACE_WRITES as MAX_WRITES
 
 WALK_CAP = 200
+MAX_NAME = 120
+MAX_VALUES = 4096  # an earlier gradient's values travel only up to this size
 USED_BY_KINDS = ("value", "grad", "input_grad", "properties", "raises")
 CUT_NAMES = {"detach": "detach", "detach_": "detach", "no_grad": "no_grad",
              "inference_mode": "no_grad", "set_grad_enabled": "no_grad"}
+_AUTOGRAD_FILE = os.path.join("torch", "autograd", "__init__.py")
 _ARGUMENTS = ("tensors", "grad_tensors", "keep_graph", "create_graph", "inputs", "allow_unreachable",
               "accumulate_grad")
 
@@ -58,7 +62,7 @@ class Entry:
 
     index: int
     record: dict[str, Any]
-    leaves: list[tuple[Any, str, Any, str]] = field(default_factory=list)
+    leaves: list[tuple[Any, str, Any, dict[str, Any]]] = field(default_factory=list)
 
 
 class Trace:
@@ -107,9 +111,10 @@ class Trace:
         roots = [t for t in _as_tuple(bound.get("tensors")) if isinstance(t, torch.Tensor)]
         gradients = _as_tuple(bound.get("grad_tensors"))
         inputs = [t for t in _as_tuple(bound.get("inputs")) if isinstance(t, torch.Tensor)]
-        frame = _student_frame()
+        frame, given = _caller_frames()
         writes = bool(bound.get("accumulate_grad", True))
-        record = {"api": "backward" if writes else "grad", "retain_graph": bool(bound.get("keep_graph")),
+        record = {"api": "backward" if writes else "grad", "gradient_given": given,
+                  "retain_graph": bool(bound.get("keep_graph")),
                   "create_graph": bool(bound.get("create_graph")),
                   "inputs": [self._name(t, frame) for t in inputs[:MAX_WRITES]],
                   "roots": [self._root(t, g) for t, g in zip(roots[:MAX_ROOTS], gradients)],
@@ -135,7 +140,7 @@ class Trace:
             self._keep.append(leaf)
 
     def failed(self, entry: Entry, error: BaseException) -> None:
-        entry.record["error"] = {"type": type(error).__name__, "message": str(error)[:500]}
+        entry.record["error"] = {"type": type(error).__name__[:200], "message": str(error)[:500]}
 
     def _returned(self, result: Any) -> None:
         """Aliases: a returned tensor that is (or shares storage with) a `.grad` changed after a
@@ -153,7 +158,8 @@ class Trace:
                     break
         seen: set[int] = set()
         for produced in changed:
-            if id(produced.grad) not in seen and len(self.changed) < MAX_WRITES:
+            small = produced.grad.numel() <= MAX_VALUES
+            if small and id(produced.grad) not in seen and len(self.changed) < MAX_WRITES:
                 seen.add(id(produced.grad))
                 self.changed.append({"leaf": produced.leaf, "call": produced.call,
                                      "value": encode(produced.grad)})
@@ -163,7 +169,7 @@ class Trace:
                 "changed": self.changed, "cuts": self.cuts, "incomplete": self.incomplete}
 
     def _root(self, tensor: Any, gradient: Any) -> dict[str, Any]:
-        root = {"op": type(tensor.grad_fn).__name__ if tensor.grad_fn is not None else "",
+        root = {"op": type(tensor.grad_fn).__name__[:MAX_NAME] if tensor.grad_fn is not None else "",
                 "shape": list(tensor.shape)[:8], "requires_grad": bool(tensor.requires_grad),
                 "gradient": "other"}
         if not isinstance(gradient, torch.Tensor):
@@ -199,7 +205,7 @@ class Trace:
                                  "earlier_call": earlier.call if earlier else None}
         if earlier is not None:
             write["zeroed"] = state != "nonzero"
-        if state == "nonzero":
+        if state == "nonzero" and grad.numel() <= MAX_VALUES:
             write["earlier"] = encode(grad)
         return leaf, name, grad, write
 
@@ -207,10 +213,10 @@ class Trace:
         """The argument's name, or the student's local variable bound to it."""
         name = self.names.get(id(tensor))
         if name or frame is None:
-            return name or ""
+            return (name or "")[:MAX_NAME]
         for local, value in list(frame.f_locals.items()):
             if value is tensor:
-                return local
+                return local[:MAX_NAME]
         return ""
 
 
@@ -270,14 +276,19 @@ def _leaves(roots: list[Any]) -> list[Any]:
     return leaves
 
 
-def _student_frame() -> Any:
-    """The innermost frame of the student's own code (`<cell N>`), however deep the call."""
-    frame = sys._getframe(1)
+def _caller_frames() -> tuple[Any, bool]:
+    """The innermost frame of the student's own code (`<cell N>`), however deep the call; and
+    whether the call was given a gradient (`torch.autograd.backward`'s `grad_tensors`, `grad`'s
+    `grad_outputs`), which the engine cannot tell from the ones it fills in for a scalar."""
+    frame, given = sys._getframe(1), False
     for _ in range(40):
         if frame is None or frame.f_code.co_filename.startswith("<cell"):
-            return frame
+            return frame, given
+        code = frame.f_code
+        if code.co_name in ("backward", "grad") and code.co_filename.endswith(_AUTOGRAD_FILE):
+            given = given or frame.f_locals.get("grad_tensors" if code.co_name == "backward" else "grad_outputs") is not None
         frame = frame.f_back
-    return None
+    return None, given
 
 
 def _where(frame: Any) -> dict[str, Any]:
