@@ -63,8 +63,10 @@ def _graph(result: Any, backward_roots: list[Any], args: dict[str, Any]) -> dict
     """The autograd graph behind what the function returned and what it backpropagated from,
     inputs named as the exercise names them."""
     returned = result if isinstance(result, (tuple, list)) else (result,)
-    roots = {("result" if len(returned) == 1 else f"result[{i}]"): item for i, item in enumerate(returned)}
-    roots.update((f"backward {i + 1}", tensor) for i, tensor in enumerate(backward_roots))
+    roots = {("result" if len(returned) == 1 else f"result[{i}]"): item
+             for i, item in enumerate(list(returned)[:guards.MAX_BACKWARD_ROOTS])}
+    roots.update((f"backward {i + 1}", tensor)
+                 for i, tensor in enumerate(backward_roots[:guards.MAX_BACKWARD_ROOTS]))
     return autograd_graph.to_plain(autograd_graph.walk(roots, args))
 
 

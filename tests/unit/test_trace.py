@@ -253,3 +253,17 @@ def test_the_boundary_rejects_a_trace_that_breaks_its_schema():
         except records.Invalid:
             continue
         raise AssertionError(f"accepted {bad}")
+
+
+def test_a_long_returned_list_and_many_backward_roots_still_pass_the_boundary():
+    """The graph keeps at most 8 result roots and 8 backward roots: 30 returned tensors (each
+    backpropagated) once made the whole observation malformed, so the case 'crashed'."""
+    ns = cell('''
+        def many(x):
+            x.requires_grad_(True)
+            ys = [(x * i).sum() for i in range(30)]
+            torch.autograd.grad(ys, [x], retain_graph=True)
+            return ys
+    ''')
+    observation = observed(ns["many"], {"x": {"shape": [2]}})
+    assert observation["outcome"] == "returned" and len(observation["graph"]["roots"]) == 16
