@@ -171,7 +171,8 @@ def _cut(observation, reference, cell_name) -> Finding | None:
         if pair is None or None in pair or theirs.node(pair[1]).cuts <= mine.node(pair[0]).cuts:
             continue
         code = "no-detach" if cuts[0] == "detach" else "missing-no-grad"
-        call = calls[index] if index < len(calls) else {}
+        owners = [number for number, call in enumerate(calls) for _ in call.get("roots", [])]
+        call = calls[owners[index]] if index < len(owners) else {}
         return code, diagnose.message(f"{code}.trace", op=mine.node(pair[0]).op,
                                       where=_where(call, cell_name), source=call.get("source", ""))
     return None
