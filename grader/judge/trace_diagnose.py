@@ -51,9 +51,12 @@ def explain_error(observation: dict[str, Any], cell_name: CellName) -> Finding |
     earlier = next((calls[i] for i in range(failing - 1, -1, -1) if not calls[i].get(flag)), None)
     if earlier is None:
         return None
+    later = calls[failing]
+    same_cell = later.get("cell") and later.get("cell") == earlier.get("cell")
     return code, diagnose.message(f"{code}.trace", first=_where(earlier, cell_name),
                                   first_source=earlier.get("source", ""),
-                                  where=_where(calls[failing], cell_name), source=calls[failing].get("source", ""))
+                                  where=f"line {later.get('line', '?')}" if same_cell else _where(later, cell_name),
+                                  source=later.get("source", ""))
 
 
 def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) -> str:

@@ -129,7 +129,8 @@ def test_create_graph_error_names_the_first_derivative_taken_in_a_helper():
     student = observed(ns["second"])
     code, message = trace_diagnose.explain_error(student, lambda c: f"cell {c}")
     assert code == "create-graph"
-    assert "cell 2, line 2" in message and "cell 2, line 6" in message
+    assert "at cell 2, line 2 (`return torch.autograd.grad(f(x).sum(), x)[0]`)" in message
+    assert "the call at line 6 (`return torch.autograd.grad(first(torch.sin, x).sum(), x)[0]`)" in message
 
 
 def test_an_error_with_no_earlier_call_is_left_to_the_error_table():
