@@ -86,9 +86,9 @@ def judge_compared(exercise: Exercise, check: Check, case: Case, item: Probe,
     mismatches = compare(got, expected, rtol=rtol, atol=atol, exact_dtype=options.get("exact_dtype", False))
     if not mismatches:
         return PASS
-    code, hint = (trace_diagnose.explain_value(observation, reference, got, expected, evidence.source.cell_name,
-                                               rtol, atol)
-                  or _known_wrong(exercise, item, got, expected, evidence, rtol, atol) or (mismatches[0].code, ""))
+    traced = trace_diagnose.explain_value(observation, reference, got, expected, evidence.source.cell_name, rtol, atol)
+    code, hint = (trace_diagnose.with_known(traced, _known_wrong(exercise, item, got, expected, evidence, rtol, atol))
+                  or (mismatches[0].code, ""))
     return replace(_failure(code, hint or diagnose.message(code), _mismatch_text(mismatches)),
                    observed=value_digest(got))
 

@@ -66,34 +66,35 @@ MESSAGES: dict[str, str] = {
     "memory-limit": "The code ran out of its memory limit ({detail}).",
     "crashed": "The process running the code died: {detail}.",
     "mismatch": "The values differ from the expected ones.",
-    # From the autograd trace (judge/trace_diagnose.py): the student's own line, by cell.
-    "grad-accumulation.trace": "{leaf}.grad still held the gradient of an earlier backward when "
-                               "{where} ran (`{source}`): gradients accumulate, so {piece} is off "
-                               "by exactly that earlier gradient. Call {leaf}.grad.zero_() before "
-                               "this backward, or use torch.autograd.grad, which does not accumulate.",
-    "grad-aliasing.trace": "The value in {piece} is {leaf}.grad as the backward at {where} left it "
-                           "(`{source}`), and {leaf}.grad was changed in place afterwards (by "
-                           "zero_() or a later backward), so it changed too. Keep a copy: "
-                           "{leaf}.grad.clone().",
-    "retain-graph.trace": "The backward at {first} (`{first_source}`) freed the graph, and the call "
-                          "at {where} (`{source}`) went through it again. Pass retain_graph=True "
-                          "to that first call (to every call but the last on the same graph).",
-    "create-graph.trace": "The derivative taken at {first} (`{first_source}`) has no graph of its "
-                          "own, so the call at {where} (`{source}`) cannot differentiate it again. "
-                          "Pass create_graph=True to that first call.",
-    "ignored-gradient-arg.trace": "The backward at {where} (`{source}`) starts from all ones, not "
-                                  "from the `{argument}` you were given: this is the gradient for "
+    # From the autograd trace (judge/trace_diagnose.py); {where}/{first} name the student's cell,
+    # line and source ("code cell 3 (`def f(x):`), line 8 (`y.backward()`)"), or "your code".
+    "trace-and-hint": "{message} Here: {hint}.",
+    "grad-accumulation.trace": "{leaf}.grad still held the gradient of an earlier backward when the "
+                               "backward in {where} ran: gradients accumulate, so {piece} is off by "
+                               "exactly that earlier gradient. Call {leaf}.grad.zero_() before this "
+                               "backward, or use torch.autograd.grad, which does not accumulate.",
+    "grad-aliasing.trace": "The value in {piece} is {leaf}.grad as the backward in {where} left it, "
+                           "and {leaf}.grad was changed in place afterwards (by zero_() or a later "
+                           "backward), so it changed too. Keep a copy: {leaf}.grad.clone().",
+    "retain-graph.trace": "The backward in {first} freed the graph, and the call in {where} went "
+                          "through it again. Pass retain_graph=True to that first call (to every "
+                          "call but the last on the same graph).",
+    "create-graph.trace": "The derivative taken in {first} has no graph of its own, so the call in "
+                          "{where} cannot differentiate it again. Pass create_graph=True to that "
+                          "first call.",
+    "ignored-gradient-arg.trace": "The backward in {where} starts from all ones, not from the "
+                                  "`{argument}` you were given: this is the gradient for "
                                   "{argument} = 1. Pass it: y.backward(gradient={argument}), or "
                                   "torch.autograd.grad(y, x, {argument}).",
-    "no-detach.trace": "The backward at {where} (`{source}`) flows through a path that should be "
-                       "cut: where {op} has a detached (constant) input in the expected graph, "
-                       "yours leads back to the input. Use u = y.detach() in that operation.",
-    "missing-no-grad.trace": "The backward at {where} (`{source}`) flows through a part that should "
-                             "not be recorded: where {op} has a constant input in the expected graph, "
-                             "yours leads back to the input. Compute that part inside "
+    "no-detach.trace": "The backward in {where} flows through a path that should be cut: where {op} "
+                       "has a detached (constant) input in the expected graph, yours leads back to "
+                       "the input. Use u = y.detach() in that operation.",
+    "missing-no-grad.trace": "The backward in {where} flows through a part that should not be "
+                             "recorded: where {op} has a constant input in the expected graph, yours "
+                             "leads back to the input. Compute that part inside "
                              "`with torch.no_grad():`.",
-    "not-a-leaf.trace": "The tensor returned at {where} (`{source}`) is made by an operation ({op}), "
-                        "so it is not a leaf and its .grad stays empty. Return the leaf itself: "
+    "not-a-leaf.trace": "The tensor returned in {where} is made by an operation ({op}), so it is not "
+                        "a leaf and its .grad stays empty. Return the leaf itself: "
                         "t.detach().requires_grad_(True), with no operation after it.",
 }
 

@@ -35,6 +35,14 @@ def explain_value(observation: dict[str, Any], reference: dict[str, Any], got: A
     return _ignored_gradient(trace, reference.get("trace") or {}, cell_name) or _cut(observation, reference, cell_name)
 
 
+def with_known(traced: Finding | None, known: Finding | None) -> Finding | None:
+    """The trace's evidence wins over a `like:` match; when both name the same mistake, the
+    exercise's own hint follows the trace's message (which has the line)."""
+    if traced and known and known[0] == traced[0] and known[1]:
+        return traced[0], diagnose.message("trace-and-hint", message=traced[1], hint=known[1].rstrip("."))
+    return traced or known
+
+
 def explain_error(observation: dict[str, Any], cell_name: CellName) -> Finding | None:
     """For an error the engine raised: the earlier call that lacked the flag, by its line."""
     calls = (observation.get("trace") or {}).get("calls", [])
@@ -52,11 +60,9 @@ def explain_error(observation: dict[str, Any], cell_name: CellName) -> Finding |
     if earlier is None:
         return None
     later = calls[failing]
-    same_cell = later.get("cell") and later.get("cell") == earlier.get("cell")
+    same_cell = bool(later.get("cell")) and later.get("cell") == earlier.get("cell")
     return code, diagnose.message(f"{code}.trace", first=_where(earlier, cell_name),
-                                  first_source=earlier.get("source", ""),
-                                  where=f"line {later.get('line', '?')}" if same_cell else _where(later, cell_name),
-                                  source=later.get("source", ""))
+                                  where=_where(later, cell_name, same_cell))
 
 
 def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) -> str:
@@ -66,21 +72,24 @@ def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) 
     if not graph or not graph.get("roots") or graph["roots"][0].get("node") is None:
         return ""
     op = graph["nodes"][graph["roots"][0]["node"]]["op"]
-    where, text = "your function", "return …"
+    where = "your function"
     cell, definition = source.functions.get(function, (None, None))
     returns = [node for node in ast.walk(definition) if isinstance(node, ast.Return)] if definition else []
     if len(returns) == 1 and cell in source.cells:
         lines = source.cells[cell].code.splitlines()
         line = returns[0].lineno
-        where = f"{source.cell_name(cell)}, line {line + source.cells[cell].first_line - 1}"
-        text = lines[line - 1].strip() if line <= len(lines) else text
-    return diagnose.message("not-a-leaf.trace", op=op, where=where, source=text)
+        text = lines[line - 1].strip() if line <= len(lines) else ""
+        where = f"{source.cell_name(cell)}, line {line + source.cells[cell].first_line - 1} (`{text}`)"
+    return diagnose.message("not-a-leaf.trace", op=op, where=where)
 
 
-def _where(call: dict[str, Any], cell_name: CellName) -> str:
+def _where(call: dict[str, Any], cell_name: CellName, line_only: bool = False) -> str:
+    """`code cell 3 (`def f(x):`), line 8 (`y.backward()`)`: the student's call, by cell, line
+    and source; "your code" when it ran outside a numbered cell (a kernel's own cells)."""
     if not call.get("cell"):
         return "your code"
-    return f"{cell_name(call['cell'])}, line {call.get('line', '?')}"
+    line = f"line {call.get('line', '?')} (`{call.get('source', '')}`)"
+    return line if line_only else f"{cell_name(call['cell'])}, {line}"
 
 
 def _pieces(got: Any, expected: Any, label: str = "result") -> list[tuple[str, Any, Any]]:
@@ -112,7 +121,7 @@ def _accumulation(trace, pieces, cell_name, rtol, atol) -> Finding | None:
                 if close(off, Decoded.plain(earlier.tensor.double()), rtol, atol):
                     return "grad-accumulation", diagnose.message(
                         "grad-accumulation.trace", leaf=_leaf(write), piece=_said(label),
-                        where=_where(call, cell_name), source=call.get("source", ""))
+                        where=_where(call, cell_name))
     return None
 
 
@@ -136,7 +145,7 @@ def _aliasing(trace, pieces, cell_name, rtol, atol) -> Finding | None:
 
 def _aliased(piece: str, leaf: str, call: dict[str, Any], cell_name: CellName) -> Finding:
     return "grad-aliasing", diagnose.message("grad-aliasing.trace", piece=_said(piece), leaf=leaf or "x",
-                                             where=_where(call, cell_name), source=call.get("source", ""))
+                                             where=_where(call, cell_name))
 
 
 def _ignored_gradient(trace, reference_trace, cell_name) -> Finding | None:
@@ -152,8 +161,7 @@ def _ignored_gradient(trace, reference_trace, cell_name) -> Finding | None:
     for call in trace.get("calls", []):
         if any(root.get("gradient") == "ones" for root in call.get("roots", [])):
             return "ignored-gradient-arg", diagnose.message(
-                "ignored-gradient-arg.trace", argument=missing[0], where=_where(call, cell_name),
-                source=call.get("source", ""))
+                "ignored-gradient-arg.trace", argument=missing[0], where=_where(call, cell_name))
     return None
 
 
@@ -176,8 +184,7 @@ def _cut(observation, reference, cell_name) -> Finding | None:
         code = "no-detach" if cuts[0] == "detach" else "missing-no-grad"
         owners = [number for number, call in enumerate(calls) for _ in call.get("roots", [])]
         call = calls[owners[index]] if index < len(owners) else {}
-        return code, diagnose.message(f"{code}.trace", op=mine.node(pair[0]).op,
-                                      where=_where(call, cell_name), source=call.get("source", ""))
+        return code, diagnose.message(f"{code}.trace", op=mine.node(pair[0]).op, where=_where(call, cell_name))
     return None
 
 

@@ -114,7 +114,7 @@ def test_retain_graph_error_names_the_call_that_freed_the_graph():
     failing = student["trace"]["calls"][1]
     assert failing["error"]["type"] == "RuntimeError" and failing["retain_graph"] is False
     code, message = trace_diagnose.explain_error(student, lambda c: f"cell {c}")
-    assert code == "retain-graph" and "at cell 2, line 4 (`y.backward()`) freed" in message
+    assert code == "retain-graph" and "in cell 2, line 4 (`y.backward()`) freed" in message
 
 
 def test_create_graph_error_names_the_first_derivative_taken_in_a_helper():
@@ -129,8 +129,8 @@ def test_create_graph_error_names_the_first_derivative_taken_in_a_helper():
     student = observed(ns["second"])
     code, message = trace_diagnose.explain_error(student, lambda c: f"cell {c}")
     assert code == "create-graph"
-    assert "at cell 2, line 2 (`return torch.autograd.grad(f(x).sum(), x)[0]`)" in message
-    assert "the call at line 6 (`return torch.autograd.grad(first(torch.sin, x).sum(), x)[0]`)" in message
+    assert "in cell 2, line 2 (`return torch.autograd.grad(f(x).sum(), x)[0]`)" in message
+    assert "the call in line 6 (`return torch.autograd.grad(first(torch.sin, x).sum(), x)[0]`)" in message
 
 
 def test_an_error_with_no_earlier_call_is_left_to_the_error_table():
@@ -268,3 +268,12 @@ def test_a_long_returned_list_and_many_backward_roots_still_pass_the_boundary():
     ''')
     observation = observed(ns["many"], {"x": {"shape": [2]}})
     assert observation["outcome"] == "returned" and len(observation["graph"]["roots"]) == 16
+
+
+def test_the_trace_wins_over_like_and_keeps_its_hint_when_both_name_the_same_mistake():
+    traced = ("grad-accumulation", "x.grad still held … in cell 2, line 5 (`y.backward()`).")
+    assert trace_diagnose.with_known(traced, ("grad-accumulation", "g2 is 4x + 1.")) == (
+        "grad-accumulation", "x.grad still held … in cell 2, line 5 (`y.backward()`). Here: g2 is 4x + 1.")
+    assert trace_diagnose.with_known(traced, ("transposed", "rows are columns")) == traced
+    assert trace_diagnose.with_known(None, ("transposed", "")) == ("transposed", "")
+    assert trace_diagnose.with_known(None, None) is None
