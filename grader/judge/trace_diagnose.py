@@ -85,9 +85,9 @@ def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) 
 
 def _where(call: dict[str, Any], cell_name: CellName, line_only: bool = False) -> str:
     """`code cell 3 (`def f(x):`), line 8 (`y.backward()`)`: the student's call, by cell, line
-    and source; "your code" when it ran outside a numbered cell (a kernel's own cells)."""
+    and source; the source alone in a Jupyter kernel, whose cells the grader cannot number."""
     if not call.get("cell"):
-        return "your code"
+        return f"`{call['source']}`" if call.get("source") else "your code"
     line = f"line {call.get('line', '?')} (`{call.get('source', '')}`)"
     return line if line_only else f"{cell_name(call['cell'])}, {line}"
 

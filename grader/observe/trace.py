@@ -36,6 +36,7 @@ MAX_VALUES = 4096  # an earlier gradient's values travel only up to this size
 USED_BY_KINDS = ("value", "grad", "input_grad", "properties", "raises")
 CUT_NAMES = {"detach": "detach", "detach_": "detach", "no_grad": "no_grad",
              "inference_mode": "no_grad", "set_grad_enabled": "no_grad"}
+_STUDENT_FILES = ("<cell ", "<ipython-input-")
 _AUTOGRAD_FILE = os.path.join("torch", "autograd", "__init__.py")
 _ARGUMENTS = ("tensors", "grad_tensors", "keep_graph", "create_graph", "inputs", "allow_unreachable",
               "accumulate_grad")
@@ -282,7 +283,7 @@ def _caller_frames() -> tuple[Any, bool]:
     `grad_outputs`), which the engine cannot tell from the ones it fills in for a scalar."""
     frame, given = sys._getframe(1), False
     for _ in range(40):
-        if frame is None or frame.f_code.co_filename.startswith("<cell"):
+        if frame is None or frame.f_code.co_filename.startswith(_STUDENT_FILES) or "/ipykernel_" in frame.f_code.co_filename:
             return frame, given
         code = frame.f_code
         if code.co_name in ("backward", "grad") and code.co_filename.endswith(_AUTOGRAD_FILE):
@@ -292,11 +293,15 @@ def _caller_frames() -> tuple[Any, bool]:
 
 
 def _where(frame: Any) -> dict[str, Any]:
+    """Cell, line and source of a grading child's `<cell N>`; line and source alone in a
+    Jupyter kernel (`grader.check()`), whose cells have no number the grader knows."""
     if frame is None:
         return {}
     filename, line = frame.f_code.co_filename, frame.f_lineno or 0
-    try:
-        cell = int(filename[6:-1])
-    except ValueError:
-        return {}
-    return {"cell": cell, "line": line, "source": linecache.getline(filename, line).strip()[:300]}
+    where = {"line": line, "source": linecache.getline(filename, line).strip()[:300]}
+    if filename.startswith("<cell "):
+        try:
+            where["cell"] = int(filename[6:-1])
+        except ValueError:
+            pass
+    return where
