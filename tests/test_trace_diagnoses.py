@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import FIXTURES, codes, exercise
+from conftest import FIXTURES, codes, exercise, write_notebook
 from grader.commands.validate import expected_diagnosis
 
 _LINE = re.compile(r"^#\s*expect:\s*\w+\s+[\w-]+\s+at line (\d+)")
@@ -29,8 +29,7 @@ def test_traced_mistake_names_the_students_line(grader, path):
     result = exercise(grader.grade_file(path), exercise_id)
     assert code in codes(result), [(d.code, d.message) for d in result.diagnoses]
     message = next(d.message for d in result.diagnoses if d.code == code)
-    assert f"cell 1, line {line}" in message or f"line {line}" in message, message
-    assert source.split("#")[0].strip() in message, message
+    assert f"line {line} (`{source}`)" in message and "cell 1 (" in message, message
 
 
 FORGE = '''
@@ -65,3 +64,18 @@ def test_a_forged_trace_changes_no_score(grader, tmp_path, answer, score):
     assert (result.diagnoses == ()) == (score == 2.0)
     if score == 0.0:  # the forgery did pass the boundary: it chose the words, not the points
         assert codes(result) == {"grad-aliasing"}
+
+
+def test_a_helper_in_another_cell_is_named_by_its_own_cell(grader, tmp_path):
+    """In a notebook the first derivative is taken in a helper's cell and differentiated again in
+    the next: the message names each call by its own cell."""
+    path = write_notebook(tmp_path / "second.ipynb", [
+        "import torch",
+        "def first_derivative(f, x):\n    y = f(x)\n    return torch.autograd.grad(y.sum(), x)[0]",
+        "def second_derivative(f, x):\n    x.requires_grad_(True)\n    dy = first_derivative(f, x)\n"
+        "    return torch.autograd.grad(dy.sum(), x)[0]",
+    ])
+    result = exercise(grader.grade_file(path), "second_derivative")
+    message = next(d.message for d in result.diagnoses if d.code == "create-graph")
+    assert "code cell 2 (`def first_derivative(f, x):`), line 3 (`return torch.autograd.grad(y.sum(), x)[0]`)" in message
+    assert "code cell 3 (`def second_derivative(f, x):`), line 4" in message
