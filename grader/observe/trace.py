@@ -8,9 +8,9 @@ before: nothing, zeros, or an earlier gradient (whose values are kept, so the pa
 "off by exactly that earlier gradient"). When the function returns, a returned tensor that
 shares storage with a `.grad` changed after it was produced is an alias.
 
-Recording is cheap on correct work: a few attribute reads and one `any()` per leaf written; the
-values of an earlier gradient are encoded only when a backward accumulates into a non-zero
-`.grad`. Everything is plain JSON; the parent checks it at the record boundary, and it only
+Recording is cheap on correct work: a few attribute reads per call, a capped walk to the leaves
+it writes and one look at each leaf's `.grad`; the values of an earlier gradient are encoded only
+when a backward accumulates into a non-zero `.grad` (bench/trace_cost.py measures the cost). Everything is plain JSON; the parent checks it at the record boundary, and it only
 ever chooses a diagnosis for a case that already failed, so a forged trace cannot earn a point.
 """
 from __future__ import annotations
@@ -283,11 +283,14 @@ def _caller_frames() -> tuple[Any, bool]:
     `grad_outputs`), which the engine cannot tell from the ones it fills in for a scalar."""
     frame, given = sys._getframe(1), False
     for _ in range(40):
-        if frame is None or frame.f_code.co_filename.startswith(_STUDENT_FILES) or "/ipykernel_" in frame.f_code.co_filename:
-            return frame, given
+        if frame is None:
+            break
         code = frame.f_code
+        if code.co_filename.startswith(_STUDENT_FILES) or "/ipykernel_" in code.co_filename:
+            return frame, given
         if code.co_name in ("backward", "grad") and code.co_filename.endswith(_AUTOGRAD_FILE):
-            given = given or frame.f_locals.get("grad_tensors" if code.co_name == "backward" else "grad_outputs") is not None
+            argument = "grad_tensors" if code.co_name == "backward" else "grad_outputs"
+            given = given or frame.f_locals.get(argument) is not None
         frame = frame.f_back
     return None, given
 
