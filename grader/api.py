@@ -12,12 +12,14 @@ from typing import Any
 
 from grader.judge import diagnose
 from grader.observe import devices
-from grader.judge.checks import Evidence
+from grader.judge.outcome import Evidence
 from grader.pack.config import Settings, find_config, load_settings
 from grader.judge.grade import grade_exercise
 from grader.model import CellRun, Report, round_score
+from grader.pack.kinds import KINDS
 from grader.pack.load import Pack, load_pack
-from grader.run.plan import References, probes_for
+from grader.pack.probes import probes_for
+from grader.run.references import References
 from grader.source.static import SourceIndex
 from grader.source.submission import Submission, parse_submission, read_submission
 
@@ -100,7 +102,7 @@ class Grader:
             "probes": probes,
             "stub_modules": list(self.settings.stub_modules),
             "cuda_on_cpu": devices.needed([c.code for c in submission.cells]),
-            "render_png": self.figure_images and any(c.kind == "figure" for e in self.pack.exercises
+            "render_png": self.figure_images and any(KINDS[c.kind].figures for e in self.pack.exercises
                                                      for c in e.checks),
             "limits": self.settings.limits.to_dict(),
         }

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from grader.judge import diagnose, trace_diagnose
 from grader.observe import records
 from grader.observe.encode import decode, encode
-from grader.observe.probe import describe_error, observe
+from grader.observe.exceptions import error_record
+from grader.observe.probe import observe
 
 
 
@@ -47,7 +48,7 @@ def _error() -> dict[str, Any]:
     try:
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
     except RuntimeError as exc:
-        return {**describe_error(exc), "phase": "call"}
+        return {**error_record(exc), "phase": "call"}
 
 
 def _traced() -> dict[str, Any]:
@@ -100,7 +101,7 @@ def _use(record: records.Record) -> None:
     for name in ("error", "backward_error"):
         if name in payload:
             diagnose.code_for_error(payload[name])
-            diagnose.describe_error(payload[name])
+            diagnose.error_sentence(payload[name])
     if "trace" in payload or "graph" in payload:
         value = decode(payload.get("value"))
         trace_diagnose.explain_value(payload, payload, value, value, str)

@@ -39,7 +39,7 @@ def with_known(traced: Finding | None, known: Finding | None) -> Finding | None:
     """The trace's evidence wins over a `like:` match; when both name the same mistake, the
     exercise's own hint follows the trace's message (which has the line)."""
     if traced and known and known[0] == traced[0] and known[1]:
-        return traced[0], diagnose.message("trace-and-hint", message=traced[1], hint=known[1].rstrip("."))
+        return traced[0], diagnose.sentence("trace-and-hint", message=traced[1], hint=known[1].rstrip("."))
     return traced or known
 
 
@@ -61,7 +61,7 @@ def explain_error(observation: dict[str, Any], cell_name: CellName) -> Finding |
         return None
     later = calls[failing]
     same_cell = bool(later.get("cell")) and later.get("cell") == earlier.get("cell")
-    return code, diagnose.message(f"{code}.trace", first=_where(earlier, cell_name),
+    return code, diagnose.sentence(f"{code}.trace", first=_where(earlier, cell_name),
                                   where=_where(later, cell_name, same_cell))
 
 
@@ -80,7 +80,7 @@ def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) 
         line = returns[0].lineno
         text = lines[line - 1].strip() if line <= len(lines) else ""
         where = f"{source.cell_name(cell)}, line {line + source.cells[cell].first_line - 1} (`{text}`)"
-    return diagnose.message("not-a-leaf.trace", op=op, where=where)
+    return diagnose.sentence("not-a-leaf.trace", op=op, where=where)
 
 
 def _where(call: dict[str, Any], cell_name: CellName, line_only: bool = False) -> str:
@@ -119,7 +119,7 @@ def _accumulation(trace, pieces, cell_name, rtol, atol) -> Finding | None:
                     continue
                 off = Decoded.plain(mine.tensor.double() - right.tensor.double())
                 if close(off, Decoded.plain(earlier.tensor.double()), rtol, atol):
-                    return "grad-accumulation", diagnose.message(
+                    return "grad-accumulation", diagnose.sentence(
                         "grad-accumulation.trace", leaf=_leaf(write), piece=_said(label),
                         where=_where(call, cell_name))
     return None
@@ -144,7 +144,7 @@ def _aliasing(trace, pieces, cell_name, rtol, atol) -> Finding | None:
 
 
 def _aliased(piece: str, leaf: str, call: dict[str, Any], cell_name: CellName) -> Finding:
-    return "grad-aliasing", diagnose.message("grad-aliasing.trace", piece=_said(piece), leaf=leaf or "x",
+    return "grad-aliasing", diagnose.sentence("grad-aliasing.trace", piece=_said(piece), leaf=leaf or "x",
                                              where=_where(call, cell_name))
 
 
@@ -160,7 +160,7 @@ def _ignored_gradient(trace, reference_trace, cell_name) -> Finding | None:
         return None
     for call in trace.get("calls", []):
         if any(root.get("gradient") == "ones" for root in call.get("roots", [])):
-            return "ignored-gradient-arg", diagnose.message(
+            return "ignored-gradient-arg", diagnose.sentence(
                 "ignored-gradient-arg.trace", argument=missing[0], where=_where(call, cell_name))
     return None
 
@@ -184,7 +184,7 @@ def _cut(observation, reference, cell_name) -> Finding | None:
         code = "no-detach" if cuts[0] == "detach" else "missing-no-grad"
         owners = [number for number, call in enumerate(calls) for _ in call.get("roots", [])]
         call = calls[owners[index]] if index < len(owners) else {}
-        return code, diagnose.message(f"{code}.trace", op=mine.node(pair[0]).op, where=_where(call, cell_name))
+        return code, diagnose.sentence(f"{code}.trace", op=mine.node(pair[0]).op, where=_where(call, cell_name))
     return None
 
 

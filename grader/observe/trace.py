@@ -29,11 +29,11 @@ from grader.observe.encode import encode
 from grader.observe.records import MAX_TRACE_CALLS as MAX_CALLS
 from grader.observe.records import MAX_TRACE_ROOTS as MAX_ROOTS
 from grader.observe.records import MAX_TRACE_WRITES as MAX_WRITES
+from grader.pack.kinds import KINDS
 
 WALK_CAP = 200
 MAX_NAME = 120
 MAX_VALUES = 4096  # an earlier gradient's values travel only up to this size
-USED_BY_KINDS = ("value", "grad", "input_grad", "properties", "raises")
 CUT_NAMES = {"detach": "detach", "detach_": "detach", "no_grad": "no_grad",
              "inference_mode": "no_grad", "set_grad_enabled": "no_grad"}
 _STUDENT_FILES = ("<cell ", "<ipython-input-")
@@ -44,7 +44,7 @@ _ARGUMENTS = ("tensors", "grad_tensors", "keep_graph", "create_graph", "inputs",
 
 def wanted(kind: str, options: dict[str, Any]) -> bool:
     """On for the check kinds whose judges read it, unless the check says `trace: false`."""
-    return bool(options.get("trace", kind in USED_BY_KINDS))
+    return bool(options.get("trace", KINDS[kind].traced))
 
 
 @dataclass

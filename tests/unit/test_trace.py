@@ -13,7 +13,7 @@ from grader.judge import trace_diagnose
 from grader.observe import probe, records
 from grader.observe.encode import decode
 from grader.observe.trace import cuts_made_in
-from grader.pack import schema
+from grader.pack.kinds import KINDS
 from grader.source.static import SourceIndex
 from grader.source.submission import Cell
 
@@ -225,7 +225,7 @@ def test_a_right_answer_gets_no_diagnosis_and_trace_false_records_nothing():
     assert judged(observation, observation) is None
     off = observed(ns["right"], options={"trace": False})
     assert "trace" not in off and "graph" not in off and off["outcome"] == "returned"
-    assert schema.CHECK_FIELDS["value"]["trace"](False) is None
+    assert KINDS["value"].fields["trace"](False) is None and KINDS["value"].traced
 
 
 def test_a_broken_tensor_method_stops_the_trace_and_not_the_students_call():
