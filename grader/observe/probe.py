@@ -48,7 +48,7 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
         observation["outcome"] = "returned"
     except BaseException as exc:  # the student's code may raise anything, SystemExit included
         observation.update(outcome="raised", error={**error_record(exc), "phase": phase})
-        if phase == "call" and watch.backward_roots:  # a backward that raised: its graph shows why
+        if phase == "call" and watch.backward_roots and options.get("trace", True):  # its graph shows why
             observation["graph"] = _graph((), watch.backward_roots, args)
     observation["autograd_calls"] = watch.autograd_calls
     if watch.trace:
