@@ -71,7 +71,7 @@ def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) 
     graph = observation.get("graph")
     if not graph or not graph.get("roots") or graph["roots"][0].get("node") is None:
         return ""
-    op = graph["nodes"][graph["roots"][0]["node"]]["op"]
+    op = _operation(graph["nodes"][graph["roots"][0]["node"]]["op"])
     where = "your function"
     cell, definition = source.functions.get(function, (None, None))
     returns = [node for node in ast.walk(definition) if isinstance(node, ast.Return)] if definition else []
@@ -81,6 +81,12 @@ def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) 
         text = lines[line - 1].strip() if line <= len(lines) else ""
         where = f"{source.cell_name(cell)}, line {line + source.cells[cell].first_line - 1} (`{text}`)"
     return diagnose.sentence("not-a-leaf.trace", op=op, where=where)
+
+
+def _operation(op: str) -> str:
+    """`×` (MulBackward0): the book's symbol, and the name the student sees in `grad_fn`."""
+    symbol = autograd_graph.op_symbol(op)
+    return f"`{symbol}` ({op})" if symbol != op else f"`{op}`"
 
 
 def _where(call: dict[str, Any], cell_name: CellName, line_only: bool = False) -> str:
@@ -184,7 +190,7 @@ def _cut(observation, reference, cell_name) -> Finding | None:
         code = "no-detach" if cuts[0] == "detach" else "missing-no-grad"
         owners = [number for number, call in enumerate(calls) for _ in call.get("roots", [])]
         call = calls[owners[index]] if index < len(owners) else {}
-        return code, diagnose.sentence(f"{code}.trace", op=mine.node(pair[0]).op, where=_where(call, cell_name))
+        return code, diagnose.sentence(f"{code}.trace", op=_operation(mine.node(pair[0]).op), where=_where(call, cell_name))
     return None
 
 

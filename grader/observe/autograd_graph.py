@@ -14,6 +14,7 @@ evidence for a missing `detach()` or `no_grad`.
 """
 from __future__ import annotations
 
+import re
 from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
@@ -63,6 +64,28 @@ class AutogradGraph:
 
     def leaves_reached(self) -> set[str]:
         return {node.leaf for node in self.nodes if node.op == LEAF_OP and node.leaf}
+
+
+D2L_SYMBOLS = {
+    "Mul": "×", "Add": "+", "Sub": "−", "Rsub": "−", "Div": "÷", "Neg": "−x", "Pow": "**",
+    "Sum": "sum", "Mean": "mean", "Prod": "prod", "Sin": "sin", "Cos": "cos", "Tan": "tan",
+    "Exp": "exp", "Log": "log", "Sqrt": "sqrt", "Abs": "abs", "Tanh": "tanh",
+    "Sigmoid": "sigmoid", "Relu": "relu", "Mm": "@", "Mv": "@", "Bmm": "@", "Addmm": "+ @",
+    "Dot": "dot", "View": "reshape", "Reshape": "reshape", "ReshapeAlias": "reshape",
+    "UnsafeView": "reshape", "T": ".T", "Transpose": "transpose", "Permute": "permute",
+    "Expand": "expand", "Squeeze": "squeeze", "Unsqueeze": "unsqueeze", "Select": "[i]",
+    "Slice": "[a:b]", "Index": "[…]", "Clone": "clone", "ToCopy": ".to()", "Cat": "cat",
+    "Stack": "stack", "Max": "max", "Min": "min", "Maximum": "maximum", "Minimum": "minimum",
+    "Clamp": "clamp", "Where": "where", "LinalgVectorNorm": "norm", "Norm": "norm",
+    "CopySlices": "[…] =",
+}
+
+
+def op_symbol(op: str) -> str:
+    """`MulBackward0` → `×`: how the book writes the operation a backward function undoes; an
+    operation without a d2l spelling keeps its own name without `Backward0`."""
+    base = re.sub(r"Backward\d*$", "", op)
+    return D2L_SYMBOLS.get(base) or base or op
 
 
 def walk(roots: dict[str, Any], leaves: dict[str, Any], cap: int = MAX_NODES) -> AutogradGraph:

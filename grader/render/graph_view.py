@@ -8,13 +8,13 @@ that does not pass the record schema is not drawn, it never breaks the feedback.
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
 from grader.model import GraphPair
-from grader.observe.autograd_graph import GRAPH, LEAF_OP, AutogradGraph, Node, Root, from_plain, parting
+from grader.observe.autograd_graph import (GRAPH, LEAF_OP, AutogradGraph, Node, Root, from_plain, op_symbol,
+                                          parting)
 from grader.observe.records import Invalid
 from grader.text import shorten as text_shorten
 
@@ -45,21 +45,6 @@ WORDS = {
                      "the inputs.",
 }
 
-_OPS = {
-    "Mul": "×", "Add": "+", "Sub": "−", "Rsub": "−", "Div": "÷", "Neg": "−x", "Pow": "**",
-    "Sum": "sum", "Mean": "mean", "Prod": "prod", "Sin": "sin", "Cos": "cos", "Tan": "tan",
-    "Exp": "exp", "Log": "log", "Sqrt": "sqrt", "Abs": "abs", "Tanh": "tanh",
-    "Sigmoid": "sigmoid", "Relu": "relu", "Mm": "@", "Mv": "@", "Bmm": "@", "Addmm": "+ @",
-    "Dot": "dot", "View": "reshape", "Reshape": "reshape", "ReshapeAlias": "reshape",
-    "UnsafeView": "reshape", "T": ".T", "Transpose": "transpose", "Permute": "permute",
-    "Expand": "expand", "Squeeze": "squeeze", "Unsqueeze": "unsqueeze", "Select": "[i]",
-    "Slice": "[a:b]", "Index": "[…]", "Clone": "clone", "ToCopy": ".to()", "Cat": "cat",
-    "Stack": "stack", "Max": "max", "Min": "min", "Maximum": "maximum", "Minimum": "minimum",
-    "Clamp": "clamp", "Where": "where", "LinalgVectorNorm": "norm", "Norm": "norm",
-    "CopySlices": "[…] =",
-}
-
-
 def words(key: str, **fields: Any) -> str:
     return WORDS[key].format(**fields)
 
@@ -70,8 +55,7 @@ def heading(case: str = "") -> str:
 
 def op_label(op: str) -> str:
     """`MulBackward0` → `×`; an operation without a d2l spelling keeps its own name, shortened."""
-    base = re.sub(r"Backward\d*$", "", op)
-    return _OPS.get(base) or shorten(base or op)
+    return shorten(op_symbol(op))
 
 
 def leaf_label(node: Node) -> str:

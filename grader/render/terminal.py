@@ -68,11 +68,14 @@ def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str, g
     """Per check and code: the first failing case in full; the others on one line."""
     lines = []
     for group in fold.grouped(exercise.diagnoses):
-        for diagnosis in group if verbose else group[:1]:
-            lines.extend(_diagnosis_lines(diagnosis))
+        shown = group if verbose else group[:1]
         drawn = fold.graphs(group) if graphs else None
-        if drawn is not None:
-            lines.extend(f"        {line}" for line in pair_lines(drawn[1], drawn[0]))
+        owner = next((d for d in shown if drawn and d.graphs is drawn[1]), shown[0])
+        for diagnosis in shown:
+            lines.extend(_diagnosis_lines(diagnosis))
+            if drawn is not None and diagnosis is owner:
+                case = "" if owner.graphs is drawn[1] else drawn[0]
+                lines.extend(f"        {line}" for line in pair_lines(drawn[1], case))
         if not verbose and len(group) > 1:
             hint = f" ({fold_hint})" if fold_hint else ""
             lines.append(f"        The same on {fold.same_on(group)}{hint}.")

@@ -70,7 +70,8 @@ def test_the_terminal_draws_the_graph_only_when_verbose():
     report = Report(submission="s.py", score=0.0, max_score=1.0, exercises=(_graded(no_detach),))
     quiet, verbose = terminal.to_text(report), terminal.to_text(report, verbose=True)
     assert words("heading") not in quiet and words("student") not in quiet
-    assert f"{heading('x: float32[3]')}:" in verbose  # the hidden case comes first, without a graph
+    # the hidden case comes first, without a graph; the drawing follows the case it belongs to
+    assert verbose.index("case a hidden case") < verbose.index("case x: float32[3]") < verbose.index(f"{heading()}:")
     assert f"└─ ×  (MulBackward0)  ◀ {words('parting')}" in verbose
 
 
