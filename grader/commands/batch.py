@@ -34,7 +34,6 @@ from grader.commands.gradebook import Gradebook
 from grader.pack.limits import Limits
 from grader.model import Report
 from grader.render.plaintext import to_plain
-from grader.render.summary import write_summary
 from grader.commands.watchdog import ClusterLost, Patience, Watchdog
 
 GradeFn = Callable[[str, bytes, str], Report]
@@ -243,6 +242,8 @@ def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> Non
         for stale in (out / folder).iterdir():
             if stale.suffix in suffixes and stale.stem not in names.values():
                 stale.unlink()
+    from grader.render.summary import write_summary  # matplotlib: not before the fork server starts
+
     write_summary(list(graded.values()), out, not_graded=_problem_lines(result))
 
 
