@@ -97,7 +97,7 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     parent, no grader.commands.batch; the PNG rendering then shows inside "figure capture"."""
     from grader import api
     from grader.observe import figures
-    from grader.run import forkserver, harness, plan, runner, sandbox
+    from grader.run import forkserver, harness, references, runner, sandbox
     from grader.source import submission
 
     # --- child: its only thread's CPU. Not process_time: with RLIMIT_CPU set (the sandbox's
@@ -225,8 +225,8 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     patch(api, "parse_submission", PARENT, "parse notebook (nbformat)")
     patch(api, "SourceIndex", PARENT, "static analysis (ast)")
     patch(api, "grade_exercise", PARENT, "judge exercises (compare, diagnose)")
-    patch(plan.References, "warm", PARENT, "references warm()", wall=True)
-    original_observe = plan.References.observe
+    patch(references.References, "warm", PARENT, "references warm()", wall=True)
+    original_observe = references.References.observe
 
     def observe(self, exercise, item, like="", student=""):
         key = (item.key, like, exercise.seed_owner(student))
@@ -237,7 +237,7 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
             return original_observe(self, exercise, item, like, student)
         finally:
             PARENT.add("  reference/known-wrong computed (cache miss)", time.thread_time() - started)
-    plan.References.observe = observe
+    references.References.observe = observe
     patch(runner.Runner, "run", PARENT, "runner thread: run (select loop, pipes)", wall=True)
     patch(runner._Reader, "_feed", PARENT, "  of which JSON decode of records")
     patch(runner, "_write_all", PARENT, "job JSON write")
@@ -407,7 +407,7 @@ def cli_child(submission: str) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-cli-"))
     install(scratch, False, batch_mode=False)
     from grader import api
-    from grader.run import forkserver, plan
+    from grader.run import forkserver
     from grader.render import terminal as plain
 
     original_init = forkserver.ForkServer.__init__

@@ -42,7 +42,7 @@ from measure import run  # noqa: E402
 
 from grader.pack.config import find_config, load_settings  # noqa: E402
 from grader.commands.gradebook import Gradebook  # noqa: E402
-from grader.insight.behaviour import case_token  # noqa: E402
+from grader.judge.behaviour import case_token  # noqa: E402
 from grader.insight.evidence import answers_by_exercise  # noqa: E402
 from grader.insight.index import index_exercise  # noqa: E402
 from grader.insight.scoring import score_exercise  # noqa: E402
@@ -179,8 +179,8 @@ def batch_overhead(pack: Pack) -> tuple[float, float]:
 
     from grader.api import Grader
     from grader.observe.encode import Decoded
-    from grader.insight.behaviour import value_digest
-    from grader.insight.source import function_source
+    from grader.judge.behaviour import value_digest
+    from grader.source.excerpt import function_source
     from grader.source.static import SourceIndex
     from grader.source.submission import read_submission
 
@@ -194,7 +194,7 @@ def batch_overhead(pack: Pack) -> tuple[float, float]:
 
     def keep() -> None:
         for exercise in pack.exercises:
-            function_source(exercise, index, submission.cells)
+            function_source(exercise.function, index, submission.cells)
         for _ in range(cases):
             value_digest(value)
     return grading, min(_seconds(keep) for _ in range(20))

@@ -1,4 +1,4 @@
-"""`python -m grader`: see grader/cli.py."""
+"""`python -m grader`: see grader/commands/cli.py."""
 import os
 import sys
 

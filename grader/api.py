@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 from grader.judge import diagnose
 from grader.pack.config import Settings, find_config, load_settings
 from grader.model import CellRun, Report, round_score
+from grader.pack.kinds import KINDS
 from grader.pack.load import Pack, load_pack
 from grader.source.static import SourceIndex
 from grader.source.submission import Submission, parse_submission, read_submission
 
 if TYPE_CHECKING:
-    from grader.run.plan import References
+    from grader.run.references import References
 
 # What imports torch (judge, run, observe) is imported in the methods, never at the top: the
 # fork server must start before this process pays its own `import torch`, so that the two
@@ -36,7 +37,7 @@ class Grader:
         self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
         import torch  # noqa: F401 - imported here while the fork server imports its own
 
-        from grader.run.plan import References
+        from grader.run.references import References
         from grader.run.runner import Runner
         try:
             self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
@@ -74,8 +75,8 @@ class Grader:
         return self.grade(parse_submission(name, data), student, public_only=public_only)
 
     def grade(self, submission: Submission, student: str = "", *, public_only: bool = False) -> Report:
-        from grader.judge.checks import Evidence
         from grader.judge.grade import grade_exercise
+        from grader.judge.outcome import Evidence
 
         started = time.perf_counter()
         student = student or submission.student
@@ -99,7 +100,7 @@ class Grader:
 
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
         from grader.observe import devices
-        from grader.run.plan import probes_for
+        from grader.pack.probes import probes_for
 
         limits = self.settings.limits
         probes = [p.to_job(e.seed_owner(student), limits.per_call(self.references.seconds(e, p)))
@@ -110,7 +111,7 @@ class Grader:
             "probes": probes,
             "stub_modules": list(self.settings.stub_modules),
             "cuda_on_cpu": devices.needed([c.code for c in submission.cells]),
-            "render_png": self.figure_images and any(c.kind == "figure" for e in self.pack.exercises
+            "render_png": self.figure_images and any(KINDS[c.kind].figures for e in self.pack.exercises
                                                      for c in e.checks),
             "limits": self.settings.limits.to_dict(),
         }

@@ -9,6 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STATUSES = ("passed", "partial", "failed", "error", "missing")
+# Every diagnosis code. Stable: LMS exports, statistics and packs' `diagnoses:`/`errors:` key on
+# them. Each has its sentence in judge/diagnose.py MESSAGES (a unit test keeps the two equal).
+DIAGNOSIS_CODES = (
+    "not-defined", "not-attempted", "cell-error", "syntax-error", "typographic-characters",
+    "int-dtype", "non-scalar-backward", "retain-graph", "create-graph", "no-grad-tracking",
+    "grad-accumulation", "grad-aliasing", "ignored-gradient-arg", "transposed", "no-detach",
+    "missing-no-grad", "first-derivative", "hessian-diagonal", "dot-2d", "shape-mismatch",
+    "dtype-mismatch", "forbidden-call", "autograd-not-used", "not-a-leaf", "no-error-raised",
+    "wrong-error", "no-control-flow", "gradcheck-failed", "no-figure", "curve-mismatch",
+    "function-raised", "timeout", "memory-limit", "crashed", "mismatch",
+)
 SCORE_DECIMALS = 2
 
 

@@ -13,7 +13,6 @@ running a cell again replaces what it drew before. check() grades those and any 
 """
 from __future__ import annotations
 
-import html
 import sys
 import threading
 import time
@@ -25,18 +24,22 @@ import torch
 
 from grader.observe import probe
 from grader.render import fold, terminal as report
-from grader.judge.checks import WHOLE_SUBMISSION_JUDGES, Evidence
+from grader.judge.outcome import Evidence
 from grader.errors import PackError
+from grader.render.html import STATUS_COLOURS, badge, escape
 from grader.render.numbers import points
+from grader.observe.exceptions import error_record
 from grader.observe.figures import MAX_FIGURES, record_figure
 from grader.judge.grade import grade_exercise
 from grader.model import Diagnosis, ExerciseResult, Report, round_score
+from grader.pack.kinds import KINDS
 from grader.pack.load import Exercise
-from grader.run.plan import Probe, probes_for
+from grader.pack.probes import Probe, probes_for
 from grader.run.public import PublicData, PublicReferences, load
 from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
 from grader.source.submission import Cell, parse_submission
+from grader.text import one_line
 
 NO_FIGURE_NOTE = ("No figure is available to check: check() sees the figures drawn by cells run after "
                   "the setup cell. Run the cell that draws the figure again, then this one.")
@@ -139,7 +142,7 @@ def _checked(exercises: list[Exercise], data: PublicData, *, total: bool) -> Che
         return CheckOutput(notes=(f"The checker itself failed ({type(exc).__name__}: {exc}). This is "
                                   "not your answer's fault: tell your instructor.",), total=total)
     notes = []
-    if any(c.kind == "figure" for e in exercises for c in e.checks) and not _kernel.figures.records():
+    if any(KINDS[c.kind].figures for e in exercises for c in e.checks) and not _kernel.figures.records():
         notes.append(NO_FIGURE_NOTE)
     hidden = {e.id: data.hidden_cases.get(e.id, 0) for e in exercises}
     return CheckOutput(results=results, hidden_cases=hidden, notes=tuple(notes), total=total,
@@ -237,7 +240,7 @@ def _cell_ended(result: Any) -> None:
     error = result.error_before_exec or result.error_in_exec
     record: dict[str, Any] = {"type": "cell", "index": count, "status": "error" if error else "ok"}
     if error is not None:
-        record["error"] = probe.describe_error(error)
+        record["error"] = error_record(error)
     _kernel.cells[count] = record
 
 
@@ -298,52 +301,45 @@ class CheckOutput:
             parts = [_summary_html(self)] if self.results else []
         else:
             parts = [_exercise_html(r, self.hidden_cases.get(r.id, 0)) for r in self.results]
-        parts += [f'<p style="color:#9a6700">{_h(note)}</p>' for note in self.notes]
+        parts += [f'<p style="color:#9a6700">{escape(note)}</p>' for note in self.notes]
         return f'<div class="grader-check" style="{_FONT}">{"".join(parts)}</div>'
 
 
-_COLOURS = {"passed": "#1a7f37", "partial": "#9a6700", "failed": "#cf222e", "error": "#cf222e",
-            "missing": "#6e7781"}
 _FONT = "font-family:system-ui,sans-serif;line-height:1.4"
 _MUTED = "color:#57606a;font-size:90%"
 _PRE = "background:#f6f8fa;padding:.5em;margin:.3em 0;white-space:pre-wrap;font-size:85%"
 _CELL = "text-align:left;padding:.15em .6em;border-bottom:1px solid #d0d7de"
 
 
-def _badge(status: str) -> str:
-    return (f'<span style="background:{_COLOURS.get(status, "#6e7781")};color:#fff;border-radius:1em;'
-            f'padding:0 .5em;font-size:85%">{_h(status)}</span>')
-
-
 def _exercise_html(result: ExerciseResult, hidden: int) -> str:
-    parts = [f'<div><b>{report.MARKS.get(result.status, "")} {_h(result.id)}</b>: {_h(result.title)} '
+    parts = [f'<div><b>{report.MARKS.get(result.status, "")} {escape(result.id)}</b>: {escape(result.title)} '
              f"&nbsp;<b>{points(result.score)} / {points(result.max_score)}</b> "
-             f"{_badge(result.status)}</div>"]
+             f"{badge(result.status, inline=True)}</div>"]
     for check in result.checks:
-        if check.kind in WHOLE_SUBMISSION_JUDGES:
+        if not KINDS[check.kind].per_case:
             counted = "passes" if check.passed else "does not pass"
         else:
             counted = f"{check.cases_passed} of {check.cases_total} public case(s) pass"
-        parts.append(f'<div style="{_MUTED}">{_h(check.name)}: {counted}</div>')
+        parts.append(f'<div style="{_MUTED}">{escape(check.name)}: {counted}</div>')
         for group in fold.grouped(check.diagnoses):  # the first case in full, as the CLI does
             parts.append(_diagnosis_html(group[0]))
             if len(group) > 1:
                 parts.append(f'<div style="{_MUTED};margin-left:1em">The same on '
-                             f"{_h(fold.same_on(group))}.</div>")
+                             f"{escape(fold.same_on(group))}.</div>")
     if hidden:
         parts.append(f'<div style="{_MUTED}">Checked on the public cases only: final grading also '
                      f"runs {hidden} hidden case(s).</div>")
-    colour = _COLOURS.get(result.status, "#6e7781")
+    colour = STATUS_COLOURS.get(result.status, STATUS_COLOURS["missing"])
     return (f'<div style="border-left:4px solid {colour};padding:.2em .8em;margin:.5em 0">'
             + "".join(parts) + "</div>")
 
 
 def _diagnosis_html(diagnosis: Diagnosis) -> str:
-    case = f", case <code>{_h(diagnosis.case)}</code>" if diagnosis.case and not diagnosis.hidden else ""
-    details = (f'<pre style="{_PRE}">{_h(diagnosis.details)}</pre>'
+    case = f", case <code>{escape(diagnosis.case)}</code>" if diagnosis.case and not diagnosis.hidden else ""
+    details = (f'<pre style="{_PRE}">{escape(diagnosis.details)}</pre>'
                if diagnosis.details and not diagnosis.hidden else "")
-    return (f'<div style="margin:.4em 0 0 1em"><code>{_h(diagnosis.code)}</code> {_h(diagnosis.message)}'
-            f'<div style="{_MUTED}">{_h(diagnosis.check)}{case}</div>{details}</div>')
+    return (f'<div style="margin:.4em 0 0 1em"><code>{escape(diagnosis.code)}</code> {escape(diagnosis.message)}'
+            f'<div style="{_MUTED}">{escape(diagnosis.check)}{case}</div>{details}</div>')
 
 
 def _summary_html(output: CheckOutput) -> str:
@@ -351,25 +347,16 @@ def _summary_html(output: CheckOutput) -> str:
     rows = []
     for r in output.results:
         first = r.diagnoses[0] if r.diagnoses else None
-        problem = f"<code>{_h(first.code)}</code> {_h(_short(first.message))}" if first else ""
-        rows.append(f'<tr><td style="{_CELL}">{report.MARKS.get(r.status, "")} {_h(r.id)}</td>'
+        problem = f"<code>{escape(first.code)}</code> {escape(one_line(first.message, 140))}" if first else ""
+        rows.append(f'<tr><td style="{_CELL}">{report.MARKS.get(r.status, "")} {escape(r.id)}</td>'
                     f'<td style="{_CELL}">{points(r.score)} / {points(r.max_score)}</td>'
-                    f'<td style="{_CELL}">{_badge(r.status)}</td><td style="{_CELL}">{problem}</td></tr>')
+                    f'<td style="{_CELL}">{badge(r.status, inline=True)}</td><td style="{_CELL}">{problem}</td></tr>')
     head = "".join(f'<th style="{_CELL}">{name}</th>'
                    for name in ("Exercise", "Score", "Status", "First problem"))
-    student = f" for {_h(output.student)}" if output.student else ""
+    student = f" for {escape(output.student)}" if output.student else ""
     total = (f'<p style="font-size:110%"><b>Total{student}: {points(output.score)} / '
              f'{points(output.max_score)}</b> <span style="{_MUTED}">on the public cases; final grading '
              f"also runs {sum(output.hidden_cases.values())} hidden case(s). "
              '<code>grader.check("id")</code> shows the details.</span></p>')
     return (f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table>{total}')
-
-
-def _short(text: str, limit: int = 140) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _h(text: object) -> str:
-    return html.escape(str(text), quote=True)

@@ -23,7 +23,8 @@ from grader import notebook as notebook_check
 from grader.api import Grader
 from grader.observe.inputs import build_inputs
 from grader.pack.load import load_pack
-from grader.run.plan import References, probes_for
+from grader.pack.probes import probes_for
+from grader.run.references import References
 from grader.source.submission import read_submission
 
 PER_STUDENT = REPO / "tests" / "packs" / "per_student"

@@ -1,4 +1,4 @@
-"""Every wait in a batch has an end (grader.commands.watchdog): a submission whose task never answers is
+"""Every wait in a batch has an end (grader.run.watchdog): a submission whose task never answers is
 sent again, and after the retries it is reported as not graded, on one line, and graded by the
 next run; a cluster that is gone stops the batch with what it graded kept.
 
@@ -14,7 +14,7 @@ from test_batch import EXERCISES, FakeGrade, make_class, read_csv
 
 from grader.commands.batch import run_batch
 from grader.commands.gradebook import Gradebook
-from grader.commands.watchdog import ClusterLost, Patience, Watchdog
+from grader.run.watchdog import ClusterLost, Patience, Watchdog
 
 
 class LosingExecutor(ThreadPoolExecutor):

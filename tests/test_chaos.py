@@ -26,7 +26,7 @@ import pytest
 from conftest import FIXTURES, REPO, run_cli
 
 LIMITS = ["--cell-seconds", "5", "--submission-seconds", "20"]
-# The bound of one run: a submission's (grader.watchdog: 2 x (20 + 5) + start-up 60 + slack 30)
+# The bound of one run: a submission's (grader.run.watchdog: 2 x (20 + 5) + start-up 60 + slack 30)
 # times the two that can wait in line, and the start of the cluster.
 RUN_BOUND_SECONDS = 360
 # Where the kill leaves a worker that never comes back, the batch waits out a worker's start-up

@@ -1,13 +1,20 @@
 """The check kinds the d2l pack does not use are real too: grad (orders 1, 2, gradient
-argument) and input_grad, on a small pack written here."""
+argument) and input_grad, on a small pack written here; and the kinds' child half loads
+without the judges."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from conftest import codes, exercise
 from grader.api import Grader
+from grader.pack.kinds import KINDS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CUBE = """\
 id: cube
@@ -117,3 +124,18 @@ def test_a_detached_result_has_no_gradient(kinds_grader, tmp_path):
     cube = exercise(report, "cube")
     assert cube.score == 0 and "no-grad-tracking" in codes(cube)
     assert "no-grad-tracking" in codes(exercise(report, "accumulate"))
+
+
+def test_the_childs_half_loads_neither_the_judges_nor_yaml():
+    """The fork server imports the harness before the sandbox closes the files: what it loads is
+    what every child carries."""
+    code = ("import sys, grader.run.forkserver, grader.run.harness\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('grader.judge', 'grader.render', "
+            "'yaml', 'grader.run.references'))))\n"
+            "print(sorted(m for m in sys.modules if m.startswith('grader.observe.kinds.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
+    loaded, observers = out.splitlines()
+    assert loaded == "[]"
+    assert observers == str(sorted(f"grader.observe.kinds.{k.observe}"
+                                   for k in {k.observe: k for k in KINDS.values() if k.observe}.values()))

@@ -11,7 +11,7 @@ from conftest import REPO, codes, exercise, write_notebook
 from grader.api import Grader
 from grader.observe.budget import SHARES, CallBudget, ProbeClock
 from grader.pack.limits import Limits
-from grader.run.plan import probes_for
+from grader.pack.probes import probes_for
 from test_limits import DETACH
 
 LOOPS_ON_NEGATIVES = '''

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from grader.observe.encode import Decoded
-from grader.insight.behaviour import case_token, value_digest
+from grader.judge.behaviour import case_token, value_digest
 from grader.insight.evidence import answers_by_exercise
 from grader.insight.fingerprint import fingerprint
 from grader.insight.index import index_exercise
@@ -152,7 +152,7 @@ def test_mistake_groups_count_students_with_the_same_wrong_values():
 
 
 def test_the_page_escapes_student_code_and_names(tmp_path):
-    from grader.insight.render import render_page, write_csv
+    from grader.render.similarity import render_page, write_csv
 
     hostile = ORIGINAL.replace("scale = 3.0", "scale = 3.0  # </pre><script>alert(1)</script>")
     reports = [report("=cmd|' /C calc'!A0", exercise(hostile, WRONG)), report("bob", exercise(hostile, WRONG))]
@@ -166,7 +166,7 @@ def test_the_page_escapes_student_code_and_names(tmp_path):
 
 
 def test_similarity_without_a_graded_class_says_what_to_run(tmp_path, capsys):
-    from grader.insight.command import command
+    from grader.commands.similarity import command
 
     assert command([str(tmp_path)]) == 2
     assert "run `python -m grader batch`" in capsys.readouterr().err

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from grader.judge import diagnose
 from grader.observe import records
 from grader.observe.encode import decode, encode
-from grader.observe.probe import describe_error
+from grader.observe.exceptions import error_record
 
 
 
@@ -46,7 +46,7 @@ def _error() -> dict[str, Any]:
     try:
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
     except RuntimeError as exc:
-        return {**describe_error(exc), "phase": "call"}
+        return {**error_record(exc), "phase": "call"}
 
 
 VALID = [
@@ -87,7 +87,7 @@ def _use(record: records.Record) -> None:
     for name in ("error", "backward_error"):
         if name in payload:
             diagnose.code_for_error(payload[name])
-            diagnose.describe_error(payload[name])
+            diagnose.error_sentence(payload[name])
 
 
 def _decode(data: Any) -> records.Record:

@@ -27,7 +27,7 @@ from grader.pack.config import find_config, load_settings
 from grader.errors import SubmissionError
 from grader.model import Report, report_from_dict
 from grader.pack.load import load_pack
-from grader.commands.watchdog import Patience
+from grader.run.watchdog import Patience
 
 # A task that raised (a worker without a Grader, a fork server that did not answer) runs again,
 # on another worker when there is one; a worker's death is Dask's to retry (allowed-failures).

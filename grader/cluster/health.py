@@ -3,7 +3,7 @@
 A worker that dies is restarted by its nanny (under a new address); one that cannot be is
 reported, and the batch goes on with the others. With no worker for longer than a worker's
 start-up, or no scheduler for `SCHEDULER_GONE_SECONDS`, nothing is left to grade on: the batch
-stops (grader.commands.watchdog.ClusterLost) and keeps what it graded.
+stops (grader.run.watchdog.ClusterLost) and keeps what it graded.
 """
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from typing import Callable
 
 from distributed import Client
 
-from grader.commands.watchdog import ClusterLost
+from grader.run.watchdog import ClusterLost
 
 CHECK_EVERY_SECONDS = 2.0
 SCHEDULER_GONE_SECONDS = 10.0
 
 
 class ClusterHealth:
-    """The `health` of a `grader.commands.watchdog.Patience`: lines for the operator, or ClusterLost."""
+    """The `health` of a `grader.run.watchdog.Patience`: lines for the operator, or ClusterLost."""
 
     def __init__(self, client: Client, startup_seconds: float,
                  clock: Callable[[], float] = time.monotonic) -> None:

@@ -19,7 +19,7 @@ from grader.commands.options import EXIT_OK, EXIT_USAGE
 from grader.pack.config import find_config, load_settings
 from grader.render.numbers import points
 from grader.pack.load import Exercise, Pack, load_pack
-from grader.run.plan import References
+from grader.run.references import References
 
 
 def _parser() -> argparse.ArgumentParser:

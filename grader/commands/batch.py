@@ -27,14 +27,14 @@ from typing import Any, Callable, Sequence
 from tqdm import tqdm
 
 from grader.cluster import WORKER_START_SECONDS, ClusterError, cluster_spec, open_cluster
-from grader.source.discover import Discovery, Submission, discover
+from grader.source.discover import ClassEntry, Discovery, discover
 from grader.render.feedback import to_html, to_markdown
 from grader.render.numbers import points
 from grader.commands.gradebook import Gradebook
 from grader.pack.limits import Limits
 from grader.model import Report
 from grader.render.plaintext import to_plain
-from grader.commands.watchdog import ClusterLost, Patience, Watchdog
+from grader.run.watchdog import ClusterLost, Patience, Watchdog
 
 GradeFn = Callable[[str, bytes, str], Report]
 
@@ -75,7 +75,7 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
     """Grade what `root` holds into `out`; `exercise_ids` fixes the CSV's column order.
 
     `grade` runs on `executor` (default: `jobs` local threads), which grades `jobs` at once;
-    run_batch shuts it down when it is done. `patience` bounds every wait (grader.commands.watchdog).
+    run_batch shuts it down when it is done. `patience` bounds every wait (grader.run.watchdog).
     """
     out.mkdir(parents=True, exist_ok=True)
     discovery = discover(root)
@@ -105,7 +105,7 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
     return result
 
 
-def _grade_all(todo: list[Submission], gradebook: Gradebook, grade: GradeFn, pack_hash: str,
+def _grade_all(todo: list[ClassEntry], gradebook: Gradebook, grade: GradeFn, pack_hash: str,
                executor: Executor, jobs: int, progress: bool, result: BatchResult,
                watchdog: Watchdog) -> bool:
     """Grade `todo` on `executor`, recording each as it finishes; True when interrupted.
@@ -116,7 +116,7 @@ def _grade_all(todo: list[Submission], gradebook: Gradebook, grade: GradeFn, pac
     bar = tqdm(total=len(todo), unit="sub", desc="grading", file=sys.stderr,
                disable=None if progress else True, dynamic_ncols=True)
     queue = iter(todo)
-    running: dict[Future[Report], tuple[Submission, str]] = {}
+    running: dict[Future[Report], tuple[ClassEntry, str]] = {}
     try:
         while True:
             while len(running) < 2 * jobs and (sub := next(queue, None)) is not None:
@@ -143,7 +143,7 @@ def _grade_all(todo: list[Submission], gradebook: Gradebook, grade: GradeFn, pac
         bar.close()
 
 
-def _stop(executor: Executor, running: dict[Future[Report], tuple[Submission, str]], pack_hash: str,
+def _stop(executor: Executor, running: dict[Future[Report], tuple[ClassEntry, str]], pack_hash: str,
           gradebook: Gradebook, result: BatchResult) -> bool:
     """Queued submissions are dropped and those already finished are still recorded; running
     ones finish unrecorded (locally in their threads), and the next run grades them again."""
@@ -154,15 +154,15 @@ def _stop(executor: Executor, running: dict[Future[Report], tuple[Submission, st
     return True
 
 
-def _send(executor: Executor, grade: GradeFn, sub: Submission, watchdog: Watchdog,
-          running: dict[Future[Report], tuple[Submission, str]]) -> None:
+def _send(executor: Executor, grade: GradeFn, sub: ClassEntry, watchdog: Watchdog,
+          running: dict[Future[Report], tuple[ClassEntry, str]]) -> None:
     future, digest = _submit(executor, grade, sub)
     running[future] = (sub, digest)
     watchdog.sent(future, sub.student)
 
 
-def _retry_or_give_up(sub: Submission, executor: Executor, grade: GradeFn, watchdog: Watchdog,
-                      running: dict[Future[Report], tuple[Submission, str]], result: BatchResult) -> int:
+def _retry_or_give_up(sub: ClassEntry, executor: Executor, grade: GradeFn, watchdog: Watchdog,
+                      running: dict[Future[Report], tuple[ClassEntry, str]], result: BatchResult) -> int:
     """Send an overdue submission again, or report it as not graded; 1 when it is done with."""
     reason = watchdog.give_up(sub.student)
     if reason:
@@ -175,7 +175,7 @@ def _retry_or_give_up(sub: Submission, executor: Executor, grade: GradeFn, watch
     return 0
 
 
-def _submit(executor: Executor, grade: GradeFn, sub: Submission) -> tuple[Future[Report], str]:
+def _submit(executor: Executor, grade: GradeFn, sub: ClassEntry) -> tuple[Future[Report], str]:
     """Read the submission and send its bytes to be graded; also their sha256, the gradebook key."""
     try:
         data = sub.load()
@@ -186,7 +186,7 @@ def _submit(executor: Executor, grade: GradeFn, sub: Submission) -> tuple[Future
     return executor.submit(grade, sub.path, data, sub.student), hashlib.sha256(data).hexdigest()
 
 
-def _collect(sub: Submission, digest: str, future: Future[Report], pack_hash: str,
+def _collect(sub: ClassEntry, digest: str, future: Future[Report], pack_hash: str,
              gradebook: Gradebook, result: BatchResult) -> None:
     try:
         report = future.result()

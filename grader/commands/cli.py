@@ -65,7 +65,7 @@ def _commands() -> dict[str, Callable[[list[str]], int]]:
                                    ("gradescope", "grader.export.cli", "gradescope_command"),
                                    ("assign", "grader.commands.assign", "command"),
                                    ("student-package", "grader.commands.student_package", "command"),
-                                   ("similarity", "grader.insight.command", "command"),
+                                   ("similarity", "grader.commands.similarity", "command"),
                                    ("serve", "grader.serve.cli", "command")):
         commands[name] = _lazy(module, function)
     return commands

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from grader.insight.behaviour import wrong_tokens, wrong_values
+from grader.judge.behaviour import wrong_tokens, wrong_values
 from grader.insight.fingerprint import Fingerprint, fingerprint
 from grader.model import ExerciseResult, Report
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from grader.insight.behaviour import wrong_tokens
+from grader.judge.behaviour import wrong_tokens
 from grader.insight.source import without_comments
 from grader.model import ExerciseResult, Report
 

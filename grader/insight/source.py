@@ -1,31 +1,16 @@
-"""The code a TA compares: the student's function as written, and what the pack gave everyone.
+"""The code a TA compares: what the pack gave everyone, and the student's code without comments.
 
-The student's side is cut out of the notebook while grading (the function and every student
-function it calls, as SourceIndex.closure finds them); the pack's side is the exercise's stub
-and the whole reference solution file, whose fingerprints are subtracted before comparing.
+The student's side is cut out of the notebook while grading (source/excerpt.py); the pack's side
+is the exercise's stub and the whole reference solution file, whose fingerprints are subtracted
+before comparing.
 """
 from __future__ import annotations
 
-import ast
 import io
 import tokenize
 from pathlib import Path
 
-from grader.pack.load import Exercise, Pack
-from grader.source.static import SourceIndex
-from grader.source.submission import Cell
-
-MAX_SOURCE = 6000
-
-
-def function_source(exercise: Exercise, index: SourceIndex, cells: tuple[Cell, ...]) -> str:
-    """The exercise's function and its helpers, in notebook order; "" when it has none."""
-    if not exercise.function:
-        return ""
-    code = {cell.index: cell.code for cell in cells}
-    found = sorted(index.closure(exercise.function), key=lambda item: (item[0], item[1].lineno))
-    parts = [ast.get_source_segment(code[cell], node) or "" for cell, node in found]
-    return "\n\n".join(p for p in parts if p)[:MAX_SOURCE]
+from grader.pack.load import Pack
 
 
 def given_code(pack: Pack) -> dict[str, str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from grader.text import shorten
+
 MESSAGES: dict[str, str] = {
     "not-defined": "`{name}` is not defined.{suggestion} Define a function named exactly `{name}`.",
     "not-attempted": "Not attempted yet: `{name}` still raises NotImplementedError{where}. Replace "
@@ -68,6 +70,30 @@ MESSAGES: dict[str, str] = {
     "mismatch": "The values differ from the expected ones.",
 }
 
+# Sentences a judge says instead of a code's default message, in one situation each.
+SENTENCES: dict[str, str] = {
+    "unusable-result": "The result could not be used: {error}",
+    "where-in-cell": "in {cell}, line {line}: {source_line}",
+    "error-matching": "{error} matching “{pattern}”",
+    "error-like": "{error} (“{pattern}”)",
+    "not-a-tensor": "A tensor was expected; the function returned {got}.",
+    "has-grad-fn": "The result has grad_fn={grad_fn}.",
+    "result-not-tracked": "The result does not require grad: call .requires_grad_(True) on the "
+                          "leaf you return.",
+    "grad-fn-set": "grad_fn should be set, got {grad_fn}.",
+    "grad-fn-none": "grad_fn should be None, got {grad_fn}.",
+    "same-values": "The result should hold {name}'s values and shape.",
+    "backward-fills-grad": "After result.sum().backward(), result.grad should be all ones, and it "
+                           "is not: the result is not a leaf of its own graph.",
+    "output-not-tracked": "The output does not depend on the input through autograd (it does not "
+                          "require grad): a constant, or a detached value.",
+    "zero-gradient": "The gradient of the output is zero everywhere: the output does not depend "
+                     "on the input differentiably.",
+    "nothing-to-gradcheck": "The output does not require grad, so autograd has no gradient to check.",
+    "did-you-mean": " Did you mean `{name}`? You defined that.",
+    "compute-another-way": " Compute it another way, as the exercise asks.",
+}
+
 # (regex over "Type: message", code), tried in order; the first match wins.
 ERROR_TABLE: tuple[tuple[str, str], ...] = (
     (r"^ForbiddenCall:", "forbidden-call"),
@@ -82,9 +108,18 @@ ERROR_TABLE: tuple[tuple[str, str], ...] = (
     (r"One of the differentiated Tensors appears to not have been used in the graph", "no-grad-tracking"),
 )
 
-def message(code: str, **fields: Any) -> str:
+
+def message(code: str, /, **fields: Any) -> str:
     """The default message of a code with its blanks filled (missing blanks stay readable)."""
-    template = MESSAGES.get(code, code)
+    return _filled(MESSAGES.get(code, code), fields)
+
+
+def sentence(key: str, /, **fields: Any) -> str:
+    """One of SENTENCES with its blanks filled."""
+    return _filled(SENTENCES[key], fields)
+
+
+def _filled(template: str, fields: dict[str, Any]) -> str:
     try:
         return template.format(**fields)
     except (KeyError, IndexError):
@@ -113,13 +148,13 @@ def cell_mistake(error: dict[str, Any], rules: tuple = ()) -> tuple[str, str] | 
     return (code, hint or message(code)) if code in MISTAKE_CODES else None
 
 
-def describe_error(error: dict[str, Any], with_line: bool = True,
+def error_sentence(error: dict[str, Any], with_line: bool = True,
                    cell_name: Callable[[object], str] | None = None) -> str:
     """`RuntimeError: … — in code cell 4 (`def f(x):`), line 3: y.backward()`: the error and the
     student's own line, in the cell a person finds by `cell_name` (default: its bare number)."""
     message = str(error.get("message", "")).strip()
     text = f"{error.get('type', 'Error')}" + (f": {message}" if message else "")
-    text = text if len(text) <= 300 else text[:297] + "…"
+    text = shorten(text, 298)
     if error.get("cell") and with_line:
         where = cell_name(error["cell"]) if cell_name else f"cell {error['cell']}"
         text += f" — in {where}, line {error.get('line', '?')}: {error.get('source_line', '')}"

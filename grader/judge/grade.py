@@ -9,15 +9,18 @@ from __future__ import annotations
 import difflib
 import re
 
-from grader.judge import checks, diagnose
-from grader.judge.checks import Evidence
+from grader.judge import diagnose
+from grader.judge.behaviour import case_token
+from grader.judge.kinds import JUDGES
+from grader.judge.outcome import Evidence
 from grader.judge.verdict import Verdict
-from grader.observe.figures import MAX_IMAGES
-from grader.insight.behaviour import case_token
-from grader.insight.source import function_source
 from grader.model import Attachment, CheckResult, Diagnosis, ExerciseResult, round_score
-from grader.pack.load import Check, Exercise
-from grader.run.plan import probes_for
+from grader.observe.figures import MAX_IMAGES
+from grader.observe.inputs import describe
+from grader.pack.kinds import KINDS
+from grader.pack.load import Case, Check, Exercise
+from grader.pack.probes import probes_for
+from grader.source.excerpt import function_source
 from grader.source.submission import Cell
 from grader.source.typography import ascii_for, description
 
@@ -39,7 +42,7 @@ def grade_exercise(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ..
     return ExerciseResult(id=exercise.id, title=exercise.title, score=score,
                           max_score=exercise.max_score, status=status, checks=tuple(results),
                           attachments=_attachments(exercise, evidence),
-                          source=function_source(exercise, evidence.source, cells),
+                          source=function_source(exercise.function, evidence.source, cells),
                           behaviour=tuple(behaviour))
 
 
@@ -53,9 +56,9 @@ def _behaviour(exercise: Exercise, check: Check, verdicts: list[tuple[Verdict, o
 def _judge_check(exercise: Exercise, check: Check, evidence: Evidence,
                  public_only: bool) -> list[tuple[Verdict, object]]:
     """(verdict, case) for every case of the check."""
-    if check.kind in checks.WHOLE_SUBMISSION_JUDGES:
-        return [(checks.WHOLE_SUBMISSION_JUDGES[check.kind](exercise, check, evidence), None)]
-    judge = checks.JUDGES[check.kind]
+    judge = JUDGES[check.kind]
+    if not KINDS[check.kind].per_case:
+        return [(judge(exercise, check, evidence), None)]
     verdicts = []
     cases = {case.index: case for case in exercise.cases}
     for item in probes_for(exercise, public_only=public_only):
@@ -78,12 +81,19 @@ def _check_result(check: Check, verdicts: list[tuple[Verdict, object]], detail: 
         hidden = bool(case is not None and case.hidden)
         diagnoses.append(Diagnosis(
             code=verdict.code, message=verdict.message,
-            case=checks.case_label(case) if case is not None else "",
+            case=_case_label(case) if case is not None else "",
             check=check.name, details="" if hidden or detail == "summary" else verdict.details,
             hidden=hidden))
     score = round_score(check.points * passed / total) if total else 0.0
     return CheckResult(name=check.name, kind=check.kind, score=score, max_score=check.points,
                        cases_passed=passed, cases_total=total, diagnoses=tuple(diagnoses))
+
+
+def _case_label(case: Case) -> str:
+    if case.hidden:
+        return "a hidden case"
+    label = describe(case.inputs)
+    return f"{case.name}: {label}" if case.name else label
 
 
 def _status(exercise: Exercise, score: float, blocking: Verdict | None, results) -> str:
@@ -118,14 +128,14 @@ def _presence(exercise: Exercise, evidence: Evidence, cells: tuple[Cell, ...]) -
             error = record.get("error") or {"type": record.get("reason", "crash"),
                                             "message": record.get("detail", "")}
             text = diagnose.message("cell-error", name=name, cell=evidence.source.cell_name(cell),
-                                    error=diagnose.describe_error(error, with_line=False) + _at_line(error))
+                                    error=diagnose.error_sentence(error, with_line=False) + _at_line(error))
             mistake = diagnose.cell_mistake(error, exercise.errors)
             if mistake:
                 return Verdict(False, mistake[0], f"{text} {mistake[1]}", raised=True)
             return Verdict(False, "cell-error", text, raised=True)
         callables = [n for n, is_callable in names.items() if is_callable and n]
         close = difflib.get_close_matches(name, callables, n=1, cutoff=0.6)
-        suggestion = f" Did you mean `{close[0]}`? You defined that." if close else ""
+        suggestion = diagnose.sentence("did-you-mean", name=close[0]) if close else ""
         return Verdict(False, "not-defined", diagnose.message("not-defined", name=name, suggestion=suggestion))
     return None
 
@@ -178,11 +188,11 @@ def _static_forbidden(exercise: Exercise, evidence: Evidence) -> Verdict | None:
         return None
     where = "; ".join(f"{c.name} in {evidence.source.cell_name(c.cell)}, line {c.line}" for c in calls[:3])
     return Verdict(False, "forbidden-call", diagnose.message("forbidden-call", call=where)
-                   + " Compute it another way, as the exercise asks.")
+                   + diagnose.sentence("compute-another-way"))
 
 
 def _attachments(exercise: Exercise, evidence: Evidence) -> tuple[Attachment, ...]:
-    if not any(c.kind == "figure" for c in exercise.checks):
+    if not any(KINDS[c.kind].figures for c in exercise.checks):
         return ()
     return tuple(Attachment("figure", "image/png", f["png"],
                             f"figure drawn in {evidence.source.cell_name(f.get('cell')) or 'a cell'}")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from grader.text import shorten
+
 MAX_ELEMENTS = 200_000
 MAX_ITEMS = 64
 MAX_DEPTH = 4
@@ -73,7 +75,7 @@ def _safe_repr(value: Any, limit: int = 200) -> str:
         text = repr(value)
     except BaseException as exc:
         return f"<repr raised {type(exc).__name__}>"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def decode(record: Any):

@@ -145,7 +145,12 @@ OBSERVATION = fields({"outcome": one_of("returned", "raised", "missing", "died")
     "autograd_calls": integer, "forbidden": list_of(text(200), 20), "deadline": flag,
     "error": ERROR, "value": value, "gradient": value, "analytic": value,
     "numeric": value, "grad_after_backward": value, "backward_error": ERROR,
-    "output_requires_grad": flag})
+    "output_requires_grad": flag, "graph": lambda data, path: _GRAPH(data, path)})
+def _GRAPH(data: Any, path: str) -> dict[str, Any]:
+    from grader.observe.autograd_graph import GRAPH  # it builds on this module's checks
+    return GRAPH(data, path)
+
+
 CELL = fields({"index": integer, "status": one_of("ok", "error"), "seconds": finite},
               {"error": ERROR})
 CURVE = fields({"x": list_of(number, MAX_POINTS), "y": list_of(number, MAX_POINTS),

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from grader.pack import schema, yamlpos
+from grader.pack import rules, schema, yamlpos
 from grader.errors import PackError
 from grader.pack.limits import Limits
 
@@ -35,14 +35,14 @@ class Settings:
                 str(self.root / "config.yaml"), str(self.root / "tests")]
 
 
-_RULES: dict[str, schema.Rule] = {
-    "assignment": schema.is_str, "solutions": schema.is_str,
-    "select": schema.list_of(schema.is_identifier), "points": schema.is_anything,
-    "feedback": schema.is_anything, "limits": schema.is_anything,
-    "stub_modules": schema.list_of(schema.is_dotted), "fixtures": schema.is_str, "right_fixtures": schema.is_str,
-    "isolation": schema.one_of("auto", "none"),
+_RULES: dict[str, rules.Rule] = {
+    "assignment": rules.is_str, "solutions": rules.is_str,
+    "select": rules.list_of(rules.is_identifier), "points": rules.is_anything,
+    "feedback": rules.is_anything, "limits": rules.is_anything,
+    "stub_modules": rules.list_of(rules.is_dotted), "fixtures": rules.is_str, "right_fixtures": rules.is_str,
+    "isolation": rules.one_of("auto", "none"),
 }
-_LIMIT_RULES: dict[str, schema.Rule] = {name: schema.non_negative for name in Limits().to_dict()}
+_LIMIT_RULES: dict[str, rules.Rule] = {name: rules.non_negative for name in Limits().to_dict()}
 
 
 def find_config(explicit: str | None) -> Path | None:
@@ -81,7 +81,7 @@ def _from_file(path: Path) -> Settings:
     limits = data.get("limits", {}) or {}
     checker.mapping(limits, _LIMIT_RULES, "limits")
     feedback = data.get("feedback", {}) or {}
-    checker.mapping(feedback, {"detail": schema.one_of("full", "summary")}, "feedback")
+    checker.mapping(feedback, {"detail": rules.one_of("full", "summary")}, "feedback")
     if checker.problems:
         raise PackError(checker.problems)
     return Settings(

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from grader.judge import diagnose
 from grader.pack import schema, yamlpos
+from grader.pack.kinds import COMMON_FIELDS, KINDS
+from grader.pack.rules import is_anything, is_identifier, is_str, non_negative
 from grader.errors import PackError, PackProblem
+from grader.model import DIAGNOSIS_CODES
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,10 @@ def load_exercise(path: Path, checker: schema.Checker) -> Exercise | None:
                        ("code",), checker)
     errors = _rules(data.get("errors", []), "errors", schema.ERROR_FIELDS, ("match", "code"), checker)
     for i, rule in enumerate(diagnoses + errors):
-        if rule["code"] not in diagnose.MESSAGES:
+        if rule["code"] not in DIAGNOSIS_CODES:
             checker.problem(data, "diagnoses" if i < len(diagnoses) else "errors",
                             "diagnoses" if i < len(diagnoses) else "errors",
-                            f"unknown diagnosis code {rule['code']!r} (known: {', '.join(sorted(diagnose.MESSAGES))})")
+                            f"unknown diagnosis code {rule['code']!r} (known: {', '.join(sorted(DIAGNOSIS_CODES))})")
     if ("rtol" in data) != ("atol" in data):
         checker.problem(data, "rtol" if "rtol" in data else "atol", "rtol/atol",
                         "give both rtol and atol, or neither (one alone hides a tolerance)")
@@ -203,22 +205,22 @@ def _checks(raw: Any, inputs: dict[str, dict], checker: schema.Checker) -> tuple
     checks = []
     for i, check in enumerate(raw):
         path = f"checks[{i}]"
-        kind = check.get("kind") if isinstance(check, dict) else None
-        rules = {**schema.COMMON_CHECK_FIELDS, **schema.CHECK_FIELDS.get(kind, {})}
-        if not checker.mapping(check, rules, path, required=("kind", "points")):
+        named_kind = check.get("kind") if isinstance(check, dict) else None
+        kind = KINDS.get(named_kind) if isinstance(named_kind, str) else None
+        if not checker.mapping(check, {**COMMON_FIELDS, **(kind.fields if kind else {})}, path,
+                               required=("kind", "points")):
             continue
-        for name in check.get("wrt", []) + [check[k] for k in ("input", "same_values_as") if k in check]:
-            if name not in inputs:
-                checker.problem(check, None, path, f"names the input {name!r}, which the exercise lacks")
-        expect = check.get("expect", {})
-        if isinstance(expect, dict):
-            for key in expect:
-                if key not in schema.PROPERTY_NAMES:
-                    checker.problem(expect, key, f"{path}.expect.{key}",
-                                    f"unknown property (known: {', '.join(schema.PROPERTY_NAMES)})")
-        options = {k: v for k, v in check.items() if k not in schema.COMMON_CHECK_FIELDS}
-        default_name = f"{kind} of {check['function']}" if "function" in check else kind
-        checks.append(Check(index=i, kind=kind, name=check.get("name", default_name),
+        for key in kind.input_keys:
+            named = check.get(key, [])
+            for name in named if isinstance(named, list) else [named]:
+                if name not in inputs:
+                    checker.problem(check, None, path, f"names the input {name!r}, which the exercise lacks")
+        for key, keys in kind.nested.items():
+            if key in check:
+                checker.mapping(check[key], keys, f"{path}.{key}")
+        options = {k: v for k, v in check.items() if k not in COMMON_FIELDS}
+        default_name = f"{kind.name} of {check['function']}" if "function" in check else kind.name
+        checks.append(Check(index=i, kind=kind.name, name=check.get("name", default_name),
                             points=float(check["points"]), function=check.get("function"),
                             options=options))
     names = [c.name for c in checks]
@@ -279,19 +281,19 @@ def load_pack(root: Path, assignment_file: str = "exercises/assignment.yaml",
 
 
 def _needs_solution(exercise: Exercise) -> bool:
-    return (any(c.kind in ("value", "grad", "input_grad") for c in exercise.checks)
+    return (any(KINDS[c.kind].reference for c in exercise.checks)
             or any(d.like for d in exercise.diagnoses))
 
 
 def _assignment_entries(assignment: Any, checker: schema.Checker) -> list[tuple[str, float | None]]:
-    rules = {"name": schema.is_str, "exercises": schema.is_anything}
+    rules = {"name": is_str, "exercises": is_anything}
     if not checker.mapping(assignment, rules, "", required=("exercises",)):
         return []
     entries = []
     for i, item in enumerate(assignment.get("exercises") or []):
         if isinstance(item, str):
             item = {"id": item}
-        if checker.mapping(item, {"id": schema.is_identifier, "points": schema.non_negative},
+        if checker.mapping(item, {"id": is_identifier, "points": non_negative},
                            f"exercises[{i}]", required=("id",)):
             entries.append((item["id"], item.get("points")))
     return entries

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import html
 
 from grader.render import fold, markdown
 from grader.model import Attachment, Diagnosis, ExerciseResult, Report
+from grader.render.html import badge, escape, html_page
 from grader.render.numbers import points
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -76,7 +76,7 @@ def to_html(report: Report) -> str:
     title = f"Feedback for {report.student or report.submission}"
     rows = "".join(
         f'<tr><td><a href="#ex-{i}">{escape(e.id)}</a></td><td>{escape(e.title)}</td>'
-        f"<td>{points(e.score)} / {points(e.max_score)}</td><td>{_badge(e.status)}</td></tr>"
+        f"<td>{points(e.score)} / {points(e.max_score)}</td><td>{badge(e.status)}</td></tr>"
         for i, e in enumerate(report.exercises))
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in report.notes)
     unattempted = not_attempted(report)
@@ -93,27 +93,13 @@ def to_html(report: Report) -> str:
 {sections}{_cells_html(report)}""", _CSS)
 
 
-def html_page(title: str, body: str, css: str = "") -> str:
-    """A page that needs nothing but itself; its policy also blocks any script that slipped in."""
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy"
- content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title><style>{_BASE_CSS}{css}</style></head>
-<body><h1>{escape(title)}</h1>
-{body}
-</body></html>
-"""
-
-
 def _exercise_html(index: int, exercise: ExerciseResult) -> str:
     diagnoses = "".join(_diagnosis_html(group) for group in fold.grouped(exercise.diagnoses))
     figures = "".join(_figure_html(a) for a in _figures(exercise))
     return (f'<section id="ex-{index}" class="exercise {escape(exercise.status)}">'
             f"<h2>{escape(exercise.id)}: {escape(exercise.title)} "
             f'<span class="score">{points(exercise.score)} / {points(exercise.max_score)}</span> '
-            f"{_badge(exercise.status)}</h2>{diagnoses}{figures}</section>\n")
+            f"{badge(exercise.status)}</h2>{diagnoses}{figures}</section>\n")
 
 
 def _diagnosis_html(group: list[Diagnosis]) -> str:
@@ -161,23 +147,6 @@ def _is_png(data_base64: str) -> bool:
         return False
 
 
-def _badge(status: str) -> str:
-    return f'<span class="badge {escape(status)}">{escape(status)}</span>'
-
-
-def escape(text: str) -> str:
-    """Text made inert in HTML, attribute values included."""
-    return html.escape(str(text), quote=True)
-
-
-
-_BASE_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:64rem;margin:2rem auto;
-padding:0 1rem;color:#1f2328;line-height:1.45}
-table{border-collapse:collapse;margin:1rem 0}
-th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}
-img{max-width:100%}
-"""
 _CSS = """
 .total{font-size:1.3rem;font-weight:600}.note{color:#9a6700}
 section.exercise{border-left:4px solid #d0d7de;padding:.2rem 1rem;margin:1.2rem 0}

@@ -17,10 +17,11 @@ from typing import Sequence
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from grader.render.feedback import escape, html_page
+from grader.render.html import escape, html_page
 from grader.render.numbers import points
 from grader.insight.mistakes import Mistake, mistake_groups
 from grader.model import STATUSES, ExerciseResult, Report
+from grader.text import shorten
 
 TOP_CODES = 5
 EXAMPLE_CHARS = 300
@@ -112,7 +113,7 @@ def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
         return ""
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]
     rows = "".join(f"<tr><td><code>{escape(code)}</code></td><td>{n}</td>"
-                   f"<td>{escape(_cap(examples[code]))}</td></tr>" for code, n in top)
+                   f"<td>{escape(shorten(examples[code], EXAMPLE_CHARS))}</td></tr>" for code, n in top)
     return (f"<h3>{escape(exercise_id)}</h3><table><thead><tr><th>Code</th><th>Students</th>"
             f"<th>Example message</th></tr></thead><tbody>{rows}</tbody></table>")
 
@@ -140,8 +141,4 @@ def _img(fig: Figure, alt: str) -> str:
     fig.savefig(buffer, format="png", dpi=100)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
-
-
-def _cap(text: str) -> str:
-    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…"
 

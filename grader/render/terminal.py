@@ -12,6 +12,7 @@ from grader.render import fold
 from grader.render.isolation import describe
 from grader.render.numbers import points
 from grader.model import Diagnosis, ExerciseResult, Report
+from grader.text import one_line
 
 MARKS = {"passed": "✓", "partial": "◐", "failed": "✗", "error": "!", "missing": "?"}
 MAX_DETAIL_LINES = 10
@@ -53,7 +54,7 @@ def cells_and_notes(report: Report) -> list[str]:
         lines += ["", "Cells that raised (the cells after them still ran):"]
         for cell in failed_cells:
             where = f", line {cell.line}: {cell.source_line}" if cell.line else ""
-            lines.append(f"  {cell.name}: {cell.error_type}: {_one_line(cell.message)}{where}")
+            lines.append(f"  {cell.name}: {cell.error_type}: {one_line(cell.message, 160)}{where}")
             if cell.code:
                 lines.append(f"    [{cell.code}] {cell.hint}")
     if report.notes:
@@ -82,8 +83,3 @@ def _diagnosis_lines(diagnosis: Diagnosis) -> list[str]:
     for detail in diagnosis.details.splitlines()[:MAX_DETAIL_LINES]:
         lines.append(f"          {detail}")
     return lines
-
-
-def _one_line(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"

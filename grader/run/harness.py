@@ -20,6 +20,7 @@ import torch
 
 from grader.observe import d2l_standin, devices, guards, probe, standins  # noqa: F401 - all loaded before the sandbox closes the files
 from grader.observe.budget import CallBudget
+from grader.observe.exceptions import error_record
 from grader.observe.figures import FigureCapture
 
 MAX_RECORD_BYTES = 8_000_000
@@ -140,7 +141,7 @@ def _run_cell(cell: dict[str, Any], namespace: dict[str, Any], seconds: float) -
             exec(code, namespace)  # noqa: S102 - running the student's cell is the point
         record["status"] = "ok"
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included, as Jupyter does
-        record.update(status="error", error=probe.describe_error(exc))
+        record.update(status="error", error=error_record(exc))
     record["seconds"] = round(time.perf_counter() - started, 4)
     return record
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from grader.errors import PackError, PackProblem
 from grader.pack.load import Case, Check, DiagnosisRule, ErrorRule, Exercise, Pack
-from grader.run.plan import REFERENCE_KINDS, Probe, References, probes_for
+from grader.pack.kinds import KINDS
+from grader.pack.probes import Probe, probes_for
+from grader.run.references import References
 
 FORMAT = "grader-public/1"
 
@@ -49,7 +51,7 @@ def build(pack: Pack, references: References, student: str = "", *,
         exercises.append(public)
         hidden[exercise.id] = len(exercise.cases) - len(public.cases)
         for item in probes_for(public, public_only=True):
-            if item.kind in REFERENCE_KINDS:
+            if KINDS[item.kind].reference:
                 observations[item.key] = _observations_for(exercise, item, references, student)
     return PublicData(assignment=pack.name, pack_hash=pack.hash, student=student,
                       check_seconds=check_seconds, exercises=tuple(exercises),
@@ -69,7 +71,7 @@ def _observations_for(exercise: Exercise, item: Probe, references: References,
 
 
 class PublicReferences:
-    """Serves precomputed observations to the judges, as plan.References does on the server."""
+    """Serves precomputed observations to the judges, as run.references.References does on the server."""
 
     def __init__(self, data: PublicData):
         self.data = data

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from grader.render.feedback import escape
+from grader.render.html import escape
 from grader.render.numbers import points
 from grader.model import Report
 from grader.serve.auth import Visitor

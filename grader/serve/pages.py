@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from grader.render.feedback import escape
+from grader.render.html import escape
 from grader.render.numbers import points
 from grader.serve.auth import Visitor
 from grader.serve.grades import Override

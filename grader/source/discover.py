@@ -35,8 +35,9 @@ READ_ERRORS = (OSError, EOFError, RuntimeError, ValueError, NotImplementedError,
 
 
 @dataclass(frozen=True)
-class Submission:
-    """One student's file to grade; `load` reads it again when it is graded, to spare memory."""
+class ClassEntry:
+    """One student's file in a class folder (not yet read: source/submission.py parses it when it
+    is graded); `load` reads it again then, to spare memory."""
 
     student: str
     path: str
@@ -61,7 +62,7 @@ class Problem:
 class Discovery:
     """The submissions (sorted by student) and everything else that was found."""
 
-    submissions: list[Submission]
+    submissions: list[ClassEntry]
     problems: list[Problem]
 
 
@@ -103,9 +104,9 @@ def discover(root: Path) -> Discovery:
             problems.append(Problem(names, f"{len(files)} files for student {student!r}, none graded: "
                                            "keep one and run again"))
             continue
-        submission = _submission(student, files[0], problems)
-        if submission is not None:
-            submissions.append(submission)
+        entry = _entry(student, files[0], problems)
+        if entry is not None:
+            submissions.append(entry)
     return Discovery(submissions, sorted(problems, key=lambda p: (p.path, p.message)))
 
 
@@ -179,13 +180,13 @@ def _walk(node: _Dir) -> Iterator[_File]:
             yield entry
 
 
-def _submission(student: str, file: _File, problems: list[Problem]) -> Submission | None:
+def _entry(student: str, file: _File, problems: list[Problem]) -> ClassEntry | None:
     try:
         data = file.read()
     except READ_ERRORS as err:
         problems.append(Problem(file.path, f"cannot be read, not graded: {err}"))
         return None
-    return Submission(student=student, path=file.path, kind=_kind(file.path) or "",
+    return ClassEntry(student=student, path=file.path, kind=_kind(file.path) or "",
                       sha256=hashlib.sha256(data).hexdigest(), size=len(data), load=file.read)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from grader.errors import SubmissionError
 from grader.source.magics import neutralise
+from grader.text import shorten
 
 _PY_CELL_MARKER = re.compile(r"^\s*#\s*(%%|In\[[\d ]*\]:)")
 
@@ -31,8 +32,7 @@ class Cell:
     def name(self) -> str:
         """How a person finds the cell: its number as they count, and its first line."""
         heading = next((line.strip() for line in self.source.splitlines() if line.strip()), "")
-        heading = heading if len(heading) <= 60 else heading[:59] + "…"
-        return f"{self.title} (`{heading}`)" if heading else self.title
+        return f"{self.title} (`{shorten(heading, 60)}`)" if heading else self.title
 
     @property
     def title(self) -> str:

@@ -7,19 +7,30 @@ run would send (as plain data), and `graded` runs the parent's judging on them.
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 from typing import Any, Callable
 
 from grader.observe import probe
-from grader.judge.checks import Evidence
+from grader.judge.outcome import Evidence
 from grader.judge.grade import grade_exercise
 from grader.model import ExerciseResult
 from grader.pack.load import Case, Check, Exercise
-from grader.run.plan import Probe, probes_for
+from grader.pack.probes import Probe, probes_for
 from grader.observe.records import RunResult
 from grader.source.static import SourceIndex
 from grader.source.submission import Cell
 
 X3 = {"x": {"shape": [3]}}
+
+
+def pack_folder(tmp_path: Path, exercise_yaml: str) -> Path:
+    """A pack of one exercise file, `ex`, whose solution `f` returns its input."""
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "exercises" / "assignment.yaml").write_text("name: t\nexercises:\n  - ex\n")
+    (tmp_path / "exercises" / "ex.yaml").write_text(exercise_yaml)
+    (tmp_path / "solutions" / "ex.py").write_text("def f(x):\n    return x\n")
+    return tmp_path
 
 
 def check(kind: str, points: float = 1.0, index: int = 0, **options: Any) -> Check:
@@ -34,7 +45,7 @@ def exercise(*checks: Check, cases: tuple[Case, ...] = (), **fields: Any) -> Exe
 
 
 class SolutionFunctions:
-    """plan.References without files: the solution module is a dict of functions."""
+    """run.references.References without files: the solution module is a dict of functions."""
 
     def __init__(self, **functions: Callable):
         self.functions = functions

@@ -2,9 +2,12 @@
 filled; an exercise's own rules come first."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grader.judge import diagnose
+from grader.model import DIAGNOSIS_CODES
 from grader.pack.load import ErrorRule
 
 
@@ -64,13 +67,23 @@ def test_every_code_has_a_whole_sentence_and_every_table_code_a_message():
     for code, text in diagnose.MESSAGES.items():
         assert text.endswith("."), code
     assert {code for _, code in diagnose.ERROR_TABLE} <= set(diagnose.MESSAGES)
+    assert list(diagnose.MESSAGES) == list(DIAGNOSIS_CODES)  # the codes packs may name
+
+
+def test_every_judges_sentence_fills_its_blanks():
+    for key, text in diagnose.SENTENCES.items():
+        blanks = {name: f"<{name}>" for name in re.findall(r"\{(\w+)\}", text)}
+        filled = diagnose.sentence(key, **blanks)
+        assert "{" not in filled and all(value in filled for value in blanks.values()), key
+    assert diagnose.sentence("error-matching", error="RuntimeError", pattern="twice") == (
+        "RuntimeError matching “twice”")
 
 
 def test_an_error_is_described_with_the_students_own_line():
     where = {"cell": 4, "line": 3, "source_line": "y.backward()"}
-    assert diagnose.describe_error(error("RuntimeError", " boom \n", **where)) == (
+    assert diagnose.error_sentence(error("RuntimeError", " boom \n", **where)) == (
         "RuntimeError: boom — in cell 4, line 3: y.backward()")
-    assert diagnose.describe_error(error("RuntimeError", "boom", **where), with_line=False) == (
+    assert diagnose.error_sentence(error("RuntimeError", "boom", **where), with_line=False) == (
         "RuntimeError: boom")
-    long = diagnose.describe_error(error("ValueError", "v" * 400))
+    long = diagnose.error_sentence(error("ValueError", "v" * 400))
     assert len(long) == 298 and long.endswith("v…")

@@ -2,7 +2,6 @@
 and what is wrong, and never crashes the loader (no torch, no child: this is the fast tier)."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from grader.pack.config import load_settings
 from grader.errors import PackError
 from grader.pack.load import load_pack
+from unit.fakes import pack_folder
 
 HEAD = """\
 id: ex
@@ -20,18 +20,9 @@ inputs:
 CHECKS = "checks:\n  - {kind: value, points: 1}\n"
 
 
-def _pack(tmp_path: Path, exercise_yaml: str) -> Path:
-    (tmp_path / "exercises").mkdir()
-    (tmp_path / "solutions").mkdir()
-    (tmp_path / "exercises" / "assignment.yaml").write_text("name: t\nexercises:\n  - ex\n")
-    (tmp_path / "exercises" / "ex.yaml").write_text(exercise_yaml)
-    (tmp_path / "solutions" / "ex.py").write_text("def f(x):\n    return x\n")
-    return tmp_path
-
-
 def _problems(tmp_path: Path, exercise_yaml: str) -> list[str]:
     with pytest.raises(PackError) as caught:
-        load_pack(_pack(tmp_path, exercise_yaml))
+        load_pack(pack_folder(tmp_path, exercise_yaml))
     return [str(p) for p in caught.value.problems]
 
 
@@ -77,6 +68,19 @@ WRONG_VALUES = [
     ("unknown key", HEAD + "titel: Ex\n" + CHECKS, None),
     ("required key", HEAD + "checks:\n  - {kind: value}\n",
      "exercises/ex.yaml:6:5: checks[0].points: is required"),
+    ("a kind's own key on another kind", HEAD + "checks:\n  - {kind: value, wrt: [x], points: 1}\n",
+     "exercises/ex.yaml:6:19: checks[0].wrt: unknown key 'wrt' (known: atol, exact_dtype, function, "
+     "kind, name, points, rtol)"),
+    ("a kind that is not a string", HEAD + "checks:\n  - {kind: [value], points: 1}\n",
+     "exercises/ex.yaml:6:6: checks[0].kind: must be one of value, grad, input_grad, raises, "
+     "properties, differentiable, gradcheck, control_flow, figure (got ['value'], a list)"),
+    ("input_keys (an input the exercise lacks)", HEAD + "checks:\n  - {kind: grad, wrt: [x, y], points: 1}\n",
+     "exercises/ex.yaml:6:5: checks[0]: names the input 'y', which the exercise lacks"),
+    ("nested (an unknown property)", HEAD + "checks:\n  - {kind: properties, expect: {is_leef: true}, points: 1}\n",
+     "exercises/ex.yaml:6:33: checks[0].expect.is_leef: unknown key 'is_leef' (known: grad_fn, "
+     "is_leaf, requires_grad)"),
+    ("nested (not a mapping)", HEAD + "checks:\n  - {kind: properties, expect: [is_leaf], points: 1}\n",
+     "exercises/ex.yaml:6:32: checks[0].expect: must be a mapping (got ['is_leaf'], a list)"),
 ]
 
 
@@ -94,12 +98,12 @@ def test_order_3_is_a_pack_error_not_a_type_error(tmp_path):
     """The bug of issue 13: one_of(1, 2) joined integers as strings and raised TypeError."""
     text = HEAD + "checks:\n  - {kind: grad, wrt: [x], order: 3, points: 1}\n"
     with pytest.raises(PackError, match=r"1 problem in the exercise pack"):
-        load_pack(_pack(tmp_path, text))
+        load_pack(pack_folder(tmp_path, text))
 
 
 def test_order_1_and_2_are_accepted(tmp_path):
     text = HEAD + "checks:\n  - {kind: grad, wrt: [x], order: 2, points: 1}\n"
-    pack = load_pack(_pack(tmp_path, text))
+    pack = load_pack(pack_folder(tmp_path, text))
     assert pack.exercises[0].checks[0].options == {"wrt": ["x"], "order": 2}
 
 

@@ -5,7 +5,7 @@ import csv
 import os
 from pathlib import Path
 
-from grader.render.feedback import escape, html_page
+from grader.render.html import escape, html_page
 from grader.insight.evidence import Answer
 from grader.insight.scoring import CODE_SHARE, THRESHOLD, ExerciseEvidence, PairEvidence
 

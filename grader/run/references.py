@@ -1,8 +1,8 @@
-"""Plan the probes of a pack and compute their references from `solutions/`, in the parent.
+"""The references: the solutions' observations of every probe, computed in the parent.
 
-The plan (specs, seeds, function names) is what the child receives; the references and the
-known-wrong answers stay here. Solutions are imported only in this trusted process, after the
-fork server has been started, so no child can ever read them from memory.
+The plan (pack/probes.py: specs, seeds, function names) is what the child receives; the
+references and the known-wrong answers stay here. Solutions are imported only in this trusted
+process, after the fork server has been started, so no child can ever read them from memory.
 """
 from __future__ import annotations
 
@@ -10,54 +10,15 @@ import importlib.util
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from grader.observe import probe
 from grader.errors import PackError, PackProblem
+from grader.pack.kinds import KINDS
 from grader.pack.load import Exercise, Pack
-
-PROBE_KINDS = ("value", "grad", "input_grad", "raises", "properties", "differentiable", "gradcheck")
-REFERENCE_KINDS = ("value", "grad", "input_grad")
-
-
-@dataclass(frozen=True)
-class Probe:
-    """One call the child makes: check × case of one exercise."""
-
-    key: str
-    exercise: str
-    check: int
-    case: int
-    kind: str
-    function: str
-    specs: dict[str, dict[str, Any]]
-    seed: int
-    options: dict[str, Any]
-    forbid: tuple[str, ...]
-
-    def to_job(self, student: str = "", seconds: float = 0.0) -> dict[str, Any]:
-        return {"key": self.key, "kind": self.kind, "function": self.function,
-                "inputs": self.specs, "seed": self.seed, "options": self.options,
-                "forbid": list(self.forbid), "student": student, "seconds": seconds}
-
-
-def probes_for(exercise: Exercise, *, public_only: bool = False) -> list[Probe]:
-    planned = []
-    for check in exercise.checks:
-        if check.kind not in PROBE_KINDS:
-            continue
-        for case in exercise.cases:
-            if public_only and case.hidden:
-                continue
-            planned.append(Probe(
-                key=f"{exercise.id}/{check.index}/{case.index}", exercise=exercise.id,
-                check=check.index, case=case.index, kind=check.kind,
-                function=check.function or exercise.function or "", specs=case.inputs,
-                seed=case.seed, options=check.options, forbid=exercise.forbid))
-    return planned
+from grader.pack.probes import Probe, probes_for
 
 
 class References:
@@ -112,7 +73,7 @@ class References:
         for exercise in self.pack.exercises:
             for item in probes_for(exercise):
                 self.seconds(exercise, item)
-                if item.kind not in REFERENCE_KINDS:
+                if not KINDS[item.kind].reference:
                     continue
                 observed = self.observe(exercise, item, student=student)
                 if observed.get("outcome") != "returned":

@@ -1,5 +1,7 @@
 """What a student's call did on each case, as short tokens that can be compared across a class.
 
+Made while judging (each ExerciseResult carries its tokens) and read by class insight (insight/).
+
 Two students who return the same wrong numbers on the same case get the same digest: values
 are rounded to 4 significant digits (operation order changes the last bits, not the mistake),
 -0.0 is 0.0, and only the first MAX_HASHED elements of a tensor are read, with its shape.
