@@ -184,6 +184,7 @@ def test_check_shows_the_diagnosis_and_hint_then_passed_once_fixed(executed):
     assert "grad-accumulation" in html and "call x.grad.zero_() between the two backward calls" in html
     assert "failed" in html and "0 / 2" in html and "expected" in html
     assert "✗ two_grads" in text and "grad-accumulation" in text
+    assert "when the backward in `x.sum().backward()` ran" in text  # the trace, in the kernel itself
     assert "The same on" in html and "The same on" in text and "--verbose" not in text  # no CLI flags
     html, text = _shown(notebook, "two-fixed-check")
     assert "passed" in html and "2 / 2" in html and "grad-accumulation" not in html
