@@ -81,28 +81,25 @@ class Trace:
         self.incomplete = False
 
     def enter(self, args: tuple, kwargs: dict[str, Any]) -> Entry | None:
-        """Record a call before the engine runs it; a trace that cannot record (student code
-        broke a tensor method it uses) stops and says so, and never changes what the call does."""
+        """Record a call before the engine runs it."""
+        return None if self.incomplete else self._safely(self._enter, args, kwargs)
+
+    def left(self, entry: Entry) -> None:
+        self._safely(self._left, entry)
+
+    def returned(self, result: Any) -> None:
+        self._safely(self._returned, result)
+
+    def _safely(self, step: Any, *args: Any) -> Any:
+        """A trace that cannot record (student code broke a tensor method it uses) stops and
+        says so, and never changes what the student's call does; no student mode sees (or
+        slows) the bookkeeping."""
         try:
-            with torch._C.DisableTorchFunction():  # no student mode sees (or slows) the bookkeeping
-                return None if self.incomplete else self._enter(args, kwargs)
+            with torch._C.DisableTorchFunction():
+                return step(*args)
         except Exception:
             self.incomplete = True
             return None
-
-    def left(self, entry: Entry) -> None:
-        try:
-            with torch._C.DisableTorchFunction():
-                self._left(entry)
-        except Exception:
-            self.incomplete = True
-
-    def returned(self, result: Any) -> None:
-        try:
-            with torch._C.DisableTorchFunction():
-                self._returned(result)
-        except Exception:
-            self.incomplete = True
 
     def _enter(self, args: tuple, kwargs: dict[str, Any]) -> Entry | None:
         if len(self.calls) >= MAX_CALLS:
