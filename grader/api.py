@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader import i18n
 from grader.i18n import N_, _
 from grader.judge import diagnose
-from grader.observe import devices
-from grader.judge.outcome import Evidence
 from grader.pack.config import Settings, find_config, load_settings
-from grader.judge.grade import grade_exercise
 from grader.model import CellRun, Report, round_score
 from grader.pack.kinds import KINDS
 from grader.pack.load import Pack, load_pack
-from grader.pack.probes import probes_for
-from grader.run.references import References
 from grader.source.static import SourceIndex
 from grader.source.submission import Submission, parse_submission, read_submission
+
+if TYPE_CHECKING:
+    from grader.run.references import References
+
+# What imports torch (judge, run, observe) is imported in the methods, never at the top: the
+# fork server must start before this process pays its own `import torch`, so that the two
+# imports run side by side instead of one after the other (a whole torch import of wall time).
 
 
 class Grader:
@@ -37,6 +39,7 @@ class Grader:
         self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
         import torch  # noqa: F401 - imported here while the fork server imports its own
 
+        from grader.run.references import References
         from grader.run.runner import Runner
         try:
             self.pack: Pack = load_pack(settings.root, settings.assignment, settings.solutions,
@@ -46,7 +49,7 @@ class Grader:
             self.server.close()
             raise
         self.runner = Runner(self.server, settings.limits, slots=max(1, jobs))
-        self.references = References(self.pack)
+        self.references: References = References(self.pack)
 
     @classmethod
     def open(cls, config: str | None = None, overrides: dict[str, Any] | None = None,
@@ -82,6 +85,9 @@ class Grader:
             return self._graded(submission, student, public_only)
 
     def _graded(self, submission: Submission, student: str, public_only: bool) -> Report:
+        from grader.judge.grade import grade_exercise
+        from grader.judge.outcome import Evidence
+
         started = time.perf_counter()
         student = student or submission.student
         self.references.warm(student)  # the per-call limits are multiples of the solutions' times
@@ -103,6 +109,9 @@ class Grader:
             seconds=time.perf_counter() - started, notes=notes)
 
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
+        from grader.observe import devices
+        from grader.pack.probes import probes_for
+
         limits = self.settings.limits
         probes = [p.to_job(e.seed_owner(student), limits.per_call(self.references.seconds(e, p)))
                   for e in self.pack.exercises for p in probes_for(e, public_only=public_only)]

@@ -30,8 +30,22 @@ def round_score(value: float) -> float:
 
 
 @dataclass(frozen=True)
+class GraphPair:
+    """The autograd graphs behind one failing case, the student's and the reference's, in the
+    plain form observe/autograd_graph.py sends (None where none came back); the feedback draws
+    them side by side (render/graph_svg.py)."""
+
+    student: dict[str, Any] | None
+    reference: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"student": self.student, "reference": self.reference}
+
+
+@dataclass(frozen=True)
 class Diagnosis:
-    """What went wrong in one case of one check: a stable code for programs, a message for people."""
+    """What went wrong in one case of one check: a stable code for programs, a message for people.
+    `graphs` is set on the first failing public case of a check whose call left a graph."""
 
     code: str
     message: str
@@ -39,9 +53,10 @@ class Diagnosis:
     check: str = ""
     details: str = ""
     hidden: bool = False
+    graphs: GraphPair | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "code": self.code,
             "message": self.message,
             "case": self.case,
@@ -49,6 +64,15 @@ class Diagnosis:
             "details": self.details,
             "hidden": self.hidden,
         }
+        if self.graphs is not None:
+            data["graphs"] = self.graphs.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosis:
+        graphs = data.get("graphs")
+        return cls(**{**data, "graphs": GraphPair(graphs.get("student"), graphs.get("reference"))
+                      if isinstance(graphs, dict) else None})
 
 
 @dataclass(frozen=True)
@@ -215,7 +239,7 @@ def report_from_dict(data: dict[str, Any]) -> Report:
 def _checks_from_dict(exercise: dict[str, Any]) -> tuple[CheckResult, ...]:
     diagnoses_by_check: dict[str, list[Diagnosis]] = {}
     for d in exercise.get("diagnoses", []):
-        diagnoses_by_check.setdefault(d.get("check", ""), []).append(Diagnosis(**d))
+        diagnoses_by_check.setdefault(d.get("check", ""), []).append(Diagnosis.from_dict(d))
     checks = [
         CheckResult(name=c["name"], kind=c["kind"], score=c["score"], max_score=c["max_score"],
                     cases_passed=c["cases_passed"], cases_total=c["cases_total"],

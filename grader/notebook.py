@@ -26,6 +26,7 @@ from grader import i18n
 from grader.i18n import N_, _
 from grader.observe import probe
 from grader.render import fold, terminal as report
+from grader.render.graph_svg import pair_html
 from grader.judge.outcome import Evidence
 from grader.errors import PackError
 from grader.render.html import STATUS_COLOURS, badge, escape
@@ -294,7 +295,7 @@ class CheckOutput:
         if self.results:
             text = report.to_text(Report(submission=_("this notebook, public cases only"), score=self.score,
                                          max_score=self.max_score, exercises=self.results,
-                                         student=self.student), fold_hint="")
+                                         student=self.student), fold_hint="", graphs=True)
         hidden = sum(self.hidden_cases.values())
         notes = self.notes + ((_("Final grading also runs {count} hidden case(s).", count=hidden),) if hidden else ())
         return text + "".join(f"{note}\n" for note in notes)
@@ -328,6 +329,9 @@ def _exercise_html(result: ExerciseResult, hidden: int) -> str:
         parts.append(f'<div style="{_MUTED}">{escape(check.name)}: {counted}</div>')
         for group in fold.grouped(check.diagnoses):  # the first case in full, as the CLI does
             parts.append(_diagnosis_html(group[0]))
+            drawn = fold.graphs(group)
+            if drawn is not None:
+                parts.append(f'<div style="margin-left:1em">{pair_html(drawn[1], drawn[0])}</div>')
             if len(group) > 1:
                 parts.append(f'<div style="{_MUTED};margin-left:1em">'
                              + escape(_("The same on {cases}.", cases=fold.same_on(group))) + "</div>")

@@ -8,6 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from browser_support import BROWSER, CHROMEDRIVER, CHROMIUM, FLAGS
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 UNIT = REPO / "tests" / "unit"
@@ -62,3 +64,19 @@ def run_cli(*args: str, cwd: Path = REPO, timeout: float = 240) -> subprocess.Co
     """`python -m grader ARGS` in a real child process."""
     return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
+
+
+@pytest.fixture()
+def browser(tmp_path):
+    assert BROWSER, f"{CHROMIUM} and {CHROMEDRIVER} are needed: apt-get install chromium chromium-driver"
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import nbformat
@@ -25,8 +27,10 @@ from grader.observe.inputs import build_inputs
 from grader.pack.load import load_pack
 from grader.pack.probes import probes_for
 from grader.run.references import References
+from grader.render.graph_view import words
 from grader.source.submission import read_submission
 
+SVG = "{http://www.w3.org/2000/svg}"
 PER_STUDENT = REPO / "tests" / "packs" / "per_student"
 # Final grading runs the notebook's setup and check cells too; the checker must be inert there.
 FINAL = {"stub_modules": ("d2l", "IPython", "IPython.display", "grader.notebook")}
@@ -47,6 +51,15 @@ def two_grads(x):
 '''
 TWO_GRADS_RIGHT = TWO_GRADS_FORGETS_ZERO.replace("    x.sum()", "    x.grad.zero_()\n    x.sum()")
 DETACH_WITH_CURLY_QUOTES = 'def detach_grad(x):\n    print(\u201cdetach\u201d)\n    return x\n'
+NO_DETACH = '''
+def detach_grad(x):
+    x.requires_grad_(True)
+    y = x * x
+    u = y  # .detach() forgotten
+    z = u * x
+    z.sum().backward()
+    return x.grad
+'''
 SIN_ONLY = '''
 import matplotlib.pyplot as plt
 x = torch.linspace(-5, 5, 200)
@@ -117,6 +130,8 @@ def executed(assigned: Path):
            ("two-fixed", TWO_GRADS_RIGHT), ("two-fixed-check", 'grader.check("two_grads")'),
            ("unknown-check", 'grader.check("two_gradz")'))
     _answer(notebook, "detach_grad", DETACH_WITH_CURLY_QUOTES)
+    _after(notebook, "detach_grad-check", ("no-detach", NO_DETACH),
+           ("no-detach-check", 'grader.check("detach_grad")'))
     _answer(notebook, "sin_plot", SIN_ONLY)
     _after(notebook, "sin_plot-check", ("sin-both", SIN_AND_DERIVATIVE),
            ("sin-both-check", 'grader.check("sin_plot")'))
@@ -184,6 +199,7 @@ def test_check_shows_the_diagnosis_and_hint_then_passed_once_fixed(executed):
     assert "grad-accumulation" in html and "call x.grad.zero_() between the two backward calls" in html
     assert "failed" in html and "0 / 2" in html and "expected" in html
     assert "✗ two_grads" in text and "grad-accumulation" in text
+    assert "when the backward in `x.sum().backward()` ran" in text  # the trace, in the kernel itself
     assert "The same on" in html and "The same on" in text and "--verbose" not in text  # no CLI flags
     html, text = _shown(notebook, "two-fixed-check")
     assert "passed" in html and "2 / 2" in html and "grad-accumulation" not in html
@@ -209,6 +225,18 @@ def test_check_is_fast_leaves_the_students_random_stream_alone_and_names_typos(e
     assert "There is no exercise &#x27;two_gradz&#x27;" in html and "two_grads" in html
     html, _ = _shown(notebook, "detach_grad-check")
     assert "typographic-characters" in html and "\u201c" in html
+
+
+def test_check_draws_the_students_graph_beside_the_reference_and_marks_where_they_part(executed):
+    notebook, _ = executed
+    html, text = _shown(notebook, "no-detach-check")
+    assert "no-detach" in html and words("heading") in html and words("legend-leaf") in html
+    svgs = [ET.fromstring(svg) for svg in re.findall(r"<svg xmlns=.*?</svg>", html)]
+    assert [svg.get("aria-label") for svg in svgs] == [words("student"), words("reference")]
+    for svg in svgs:
+        (parting,) = [g for g in svg.iter(f"{SVG}g") if "parting" in g.get("class", "").split()]
+        assert [t.text for t in parting.iter(f"{SVG}text")] == ["×", "MulBackward0"]
+    assert f"└─ ×  (MulBackward0)  ◀ {words('parting')}" in text
 
 
 def test_figures_closed_by_the_inline_backend_are_still_checked(executed):

@@ -28,10 +28,12 @@ def detach_grad(x):
     return x.grad
 '''
 
+SUBMISSION_SECONDS = 30.0
+
 
 @pytest.fixture(scope="module")
 def strict():
-    limits = {"cell_seconds": 1.0, "check_seconds": 1.0, "submission_seconds": 30.0}
+    limits = {"cell_seconds": 1.0, "check_seconds": 1.0, "submission_seconds": SUBMISSION_SECONDS}
     with Grader.open(str(REPO / "config.yaml"), {"limits": limits}) as grader:
         yield grader
 
@@ -40,7 +42,7 @@ def test_d2l_loop_on_a_zero_input_costs_its_cell_limit(strict, tmp_path):
     path = write_notebook(tmp_path / "nb.ipynb", [D2L_F, "d = f(torch.zeros(()))  # 零输入: 死循环", DETACH])
     started = time.monotonic()
     report = strict.grade_file(path)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < SUBMISSION_SECONDS  # the cell's limit ended it, not the run's
     (hung,) = [c for c in report.cells if c.status != "ok"]
     assert hung.index == 2 and hung.error_type == "Deadline"
     assert exercise(report, "detach_grad").status == "passed"

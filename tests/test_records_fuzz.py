@@ -14,10 +14,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.judge import diagnose
+from grader.judge import diagnose, trace_diagnose
 from grader.observe import records
 from grader.observe.encode import decode, encode
 from grader.observe.exceptions import error_record
+from grader.observe.probe import observe
 
 
 
@@ -39,7 +40,8 @@ replacements = st.sampled_from(HOSTILE) | scalars
 TYPES = ("cell_start", "cell", "probe_start", "probe", "figures", "names", "isolation", "devices",
          "done", "other")
 FIELDS = ("index", "key", "status", "seconds", "error", "outcome", "value", "autograd_calls",
-          "forbidden", "figures", "names", "isolation", "cuda_on_cpu", "t", "dtype", "shape", "data")
+          "forbidden", "figures", "names", "isolation", "cuda_on_cpu", "t", "dtype", "shape", "data",
+          "trace", "graph")
 
 
 def _error() -> dict[str, Any]:
@@ -47,6 +49,17 @@ def _error() -> dict[str, Any]:
         raise RuntimeError("only Tensors of floating point dtype can require gradients")
     except RuntimeError as exc:
         return {**error_record(exc), "phase": "call"}
+
+
+def _traced() -> dict[str, Any]:
+    """A real observation with a full trace: accumulation, an alias, a changed .grad, a graph."""
+    def two_grads(x):
+        x.requires_grad_(True)
+        (2 * torch.dot(x, x)).backward()
+        g1 = x.grad
+        x.sum().backward()
+        return g1, x.grad.clone()
+    return json.loads(json.dumps(observe("value", two_grads, {"x": {"shape": [3]}}, 1, {})))
 
 
 VALID = [
@@ -70,6 +83,7 @@ VALID = [
                                         "rlimits": {"cpu_seconds": 120, "processes": None}, "ms": 3.5}},
     {"type": "devices", "cuda_on_cpu": True},
     {"type": "done"},
+    {"type": "probe", "key": "two_grads/0/1", **_traced()},
 ]
 
 
@@ -88,6 +102,11 @@ def _use(record: records.Record) -> None:
         if name in payload:
             diagnose.code_for_error(payload[name])
             diagnose.error_sentence(payload[name])
+    if "trace" in payload or "graph" in payload:
+        value = decode(payload.get("value"))
+        trace_diagnose.explain_value(payload, payload, value, value, str)
+        trace_diagnose.explain_value(payload, {**payload, "value": None}, value, None, str)
+        trace_diagnose.explain_error(payload, str)
 
 
 def _decode(data: Any) -> records.Record:

@@ -4,53 +4,18 @@ grading by itself, the feedback is read; screenshots of the student page and of 
 are saved (to SERVE_SCREENSHOTS if set) to be looked at."""
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as until
+from selenium.webdriver.support.ui import WebDriverWait
 
-import pytest
-
+from browser_support import needs_browser, shot
 from serve_support import REPO, Server, import_roster, signed_in
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-BROWSER = CHROMIUM.exists() and CHROMEDRIVER.exists()
-# CI installs the browser (.ci/run), so there a missing browser fails every test below instead of
-# hiding them; on a developer's machine without it they are reported as not run, with the fix.
-pytestmark = pytest.mark.skipif(not BROWSER and not os.environ.get("CI"),
-                                reason="Debian's chromium and chromium-driver are not installed "
-                                       "(apt-get install chromium chromium-driver; .ci/run does)")
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support import expected_conditions as until  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1200,1400")
+pytestmark = needs_browser
 
 
-@pytest.fixture()
-def browser(tmp_path):
-    assert BROWSER, f"{CHROMIUM} and {CHROMEDRIVER} are needed: apt-get install chromium chromium-driver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _shot(driver, folder: Path, name: str) -> Path:
-    path = folder / name
-    driver.save_screenshot(str(path))
-    wanted = os.environ.get("SERVE_SCREENSHOTS")
-    if wanted:
-        Path(wanted).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(wanted) / name)
-    return path
+def _shot(driver, folder, name: str):
+    return shot(driver, folder, name, "SERVE_SCREENSHOTS")
 
 
 def test_upload_a_notebook_follow_the_grade_and_read_the_feedback(tmp_path, browser):

@@ -21,6 +21,10 @@ from grader.errors import GraderError
 if TYPE_CHECKING:
     from grader.cluster.client import ClusterGrader
 
+# A worker's start-up: a new process, torch, its fork server, the pack's references. It bounds
+# waiting for the rest of local:N once one has joined, waiting for a worker when none is left,
+# and is part of every submission's bound. `batch --worker-start-seconds` sets another.
+WORKER_START_SECONDS = 60.0
 INSTALL_HINT = "pip install 'autograd-grader[dask]' (or: pip install 'dask[distributed]')"
 
 
@@ -50,11 +54,12 @@ def cluster_spec(text: str) -> str:
     return text
 
 
-def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> ClusterGrader:
+def open_cluster(spec: str, config: str | None, overrides: dict[str, Any],
+                 worker_start_seconds: float = WORKER_START_SECONDS) -> ClusterGrader:
     """Connect, ship the pack and warm every worker; see `grader.cluster.client.open_cluster`."""
     problem = dask_missing()
     if problem:
         raise ClusterError(problem)
     from grader.cluster.client import open_cluster as open_
 
-    return open_(spec, config, overrides)
+    return open_(spec, config, overrides, worker_start_seconds)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import dask
 from distributed import Client, LocalCluster
 
-from grader.cluster import ClusterError
+from grader.cluster import WORKER_START_SECONDS, ClusterError
 from grader.cluster.health import ClusterHealth
 from grader.cluster.packfiles import pack_files
 from grader.cluster.worker import (NOT_YET, OPENING, GraderOnWorker, PackOnNanny, RemoteGrade,
@@ -34,9 +34,6 @@ from grader.run.watchdog import Patience
 RETRIES = 2
 CONNECT_SECONDS = 20
 WORKER_WAIT_SECONDS = 120
-# A worker's start-up: a new process, torch, its fork server, the pack's references. It bounds
-# waiting for the rest of local:N once one has joined, and is part of every submission's bound.
-WORKER_START_SECONDS = 60
 
 
 @dataclass
@@ -83,8 +80,10 @@ def _settle(local: Future[Report], remote: Future[dict[str, Any]]) -> None:
         local.set_exception(err)
 
 
-def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> ClusterGrader:
-    """Connect to `spec` (or start `local:N`) and return once every worker has a warm Grader."""
+def open_cluster(spec: str, config: str | None, overrides: dict[str, Any],
+                 worker_start_seconds: float = WORKER_START_SECONDS) -> ClusterGrader:
+    """Connect to `spec` (or start `local:N`) and return once every worker has a warm Grader;
+    `worker_start_seconds` bounds a worker's start-up (grader.cluster.WORKER_START_SECONDS)."""
     settings = load_settings(find_config(config), overrides)
     pack = load_pack(settings.root, settings.assignment, settings.solutions,
                      select=list(settings.select) or None, weights=settings.points,
@@ -98,7 +97,7 @@ def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> Cl
         wanted = _local_workers(spec)
         if cluster is not None:
             cluster.scale(wanted)  # started only now: no restart, the plugins are already there
-        _wait_for_workers(client, wanted)
+        _wait_for_workers(client, wanted, worker_start_seconds)
         _check_graders(client, pack.hash)
         threads = client.nthreads()
     except TimeoutError:
@@ -111,24 +110,24 @@ def open_cluster(spec: str, config: str | None, overrides: dict[str, Any]) -> Cl
     print(f"grading on Dask at {client.scheduler.address}: {len(threads)} workers, "
           f"{sum(threads.values())} threads", file=sys.stderr)
     executor = ReportExecutor(client.get_executor(pure=False, retries=RETRIES))
-    patience = Patience.for_limits(settings.limits, WORKER_START_SECONDS,
-                                   health=ClusterHealth(client, WORKER_START_SECONDS))
+    patience = Patience.for_limits(settings.limits, worker_start_seconds,
+                                   health=ClusterHealth(client, worker_start_seconds))
     return ClusterGrader(RemoteGrade(pack.hash), pack.hash, [e.id for e in pack.exercises],
                          executor, sum(threads.values()), partial(_close, client, cluster, pack.hash),
                          patience)
 
 
-def _wait_for_workers(client: Client, wanted: int) -> None:
+def _wait_for_workers(client: Client, wanted: int, start_seconds: float) -> None:
     """One worker within WORKER_WAIT_SECONDS, then the rest of local:N within a start-up: a
     worker that does not start is reported, and the batch grades on the others."""
     client.wait_for_workers(1, timeout=WORKER_WAIT_SECONDS)
     if wanted <= 1:
         return
     try:
-        client.wait_for_workers(wanted, timeout=WORKER_START_SECONDS)
+        client.wait_for_workers(wanted, timeout=start_seconds)
     except TimeoutError:
         print(f"only {len(client.nthreads())} of {wanted} Dask workers started within "
-              f"{WORKER_START_SECONDS} s; grading on those", file=sys.stderr)
+              f"{start_seconds:g} s; grading on those", file=sys.stderr)
 
 
 def _check_graders(client: Client, pack_hash: str) -> None:

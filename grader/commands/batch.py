@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence
 from tqdm import tqdm
 
 from grader.i18n import _
-from grader.cluster import ClusterError, cluster_spec, open_cluster
+from grader.cluster import WORKER_START_SECONDS, ClusterError, cluster_spec, open_cluster
 from grader.source.discover import ClassEntry, Discovery, discover
 from grader.render.feedback import to_html, to_markdown
 from grader.render.numbers import points
@@ -35,7 +35,6 @@ from grader.commands.gradebook import Gradebook
 from grader.pack.limits import Limits
 from grader.model import Report
 from grader.render.plaintext import to_plain
-from grader.render.summary import write_summary
 from grader.run.watchdog import ClusterLost, Patience, Watchdog
 
 GradeFn = Callable[[str, bytes, str], Report]
@@ -245,6 +244,8 @@ def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> Non
         for stale in (out / folder).iterdir():
             if stale.suffix in suffixes and stale.stem not in names.values():
                 stale.unlink()
+    from grader.render.summary import write_summary  # matplotlib: not before the fork server starts
+
     write_summary(list(graded.values()), out, not_graded=_problem_lines(result))
 
 
@@ -346,7 +347,8 @@ def command(argv: list[str]) -> int:
 def _cluster_command(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     """The same run on a Dask cluster; what stops it (no Dask, no scheduler) prints on one line."""
     try:
-        return run_batch_command(args, lambda: open_cluster(args.cluster, args.config, overrides))
+        return run_batch_command(args, lambda: open_cluster(args.cluster, args.config, overrides,
+                                                            args.worker_start_seconds))
     except ClusterError as err:
         print(f"grader batch: {err}", file=sys.stderr)
         return 2
@@ -372,6 +374,11 @@ def _configure(parser: argparse.ArgumentParser) -> None:
                         help="grade on a Dask cluster (tcp://scheduler:8786, tls://...) or on local:N, "
                              "N local worker processes; needs pip install '.[dask]' (default: --jobs "
                              "local threads)")
+    parser.add_argument("--worker-start-seconds", type=_positive_float, default=WORKER_START_SECONDS,
+                        metavar="S", help="with --cluster: how long a worker may take to start; it bounds "
+                                          "waiting for the rest of local:N and, with no worker left, "
+                                          f"how long the batch waits for one before it stops (default "
+                                          f"{WORKER_START_SECONDS:g})")
 
 
 def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any]) -> int:
@@ -390,6 +397,8 @@ def run_batch_command(args: argparse.Namespace, grader_factory: Callable[[], Any
     resume = f"python -m grader batch {shlex.quote(str(root))} --out {shlex.quote(str(out))}"
     if getattr(args, "cluster", None):
         resume += f" --cluster {shlex.quote(args.cluster)}"
+        if args.worker_start_seconds != WORKER_START_SECONDS:
+            resume += f" --worker-start-seconds {args.worker_start_seconds:g}"
     grader = grader_factory()
     # A cluster brings its executor and its number of worker threads; else --jobs local threads.
     executor, jobs = getattr(grader, "executor", None), getattr(grader, "jobs", args.jobs)
@@ -430,6 +439,13 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 (got {text})")
     return value
 
 

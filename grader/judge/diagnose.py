@@ -93,6 +93,37 @@ SENTENCES: dict[str, str] = {
     "nothing-to-gradcheck": N_("The output does not require grad, so autograd has no gradient to check."),
     "did-you-mean": N_(" Did you mean `{name}`? You defined that."),
     "compute-another-way": N_(" Compute it another way, as the exercise asks."),
+    # From the autograd trace (judge/trace_diagnose.py), each for the code before the dot;
+    # {where}/{first} name the student's cell, line and source ("code cell 3 (`def f(x):`), line 8
+    # (`y.backward()`)"), or quote the line alone ("`y.backward()`") in a Jupyter kernel.
+    "trace-and-hint": N_("{message} Here: {hint}."),
+    "grad-accumulation.trace": N_("{leaf}.grad still held the gradient of an earlier backward when the "
+                                  "backward in {where} ran: gradients accumulate, so {piece} is off by "
+                                  "exactly that earlier gradient. Call {leaf}.grad.zero_() before this "
+                                  "backward, or use torch.autograd.grad, which does not accumulate."),
+    "grad-aliasing.trace": N_("The value in {piece} is {leaf}.grad as the backward in {where} left it, "
+                              "and {leaf}.grad was changed in place afterwards (by zero_() or a later "
+                              "backward), so it changed too. Keep a copy: {leaf}.grad.clone()."),
+    "retain-graph.trace": N_("The backward in {first} freed the graph, and the call in {where} went "
+                             "through it again. Pass retain_graph=True to that first call (to every "
+                             "call but the last on the same graph)."),
+    "create-graph.trace": N_("The derivative taken in {first} has no graph of its own, so the call in "
+                             "{where} cannot differentiate it again. Pass create_graph=True to that "
+                             "first call."),
+    "ignored-gradient-arg.trace": N_("The backward in {where} starts from all ones, not from the "
+                                     "`{argument}` you were given: this is the gradient for "
+                                     "{argument} = 1. Pass it: y.backward(gradient={argument}), or "
+                                     "torch.autograd.grad(y, x, {argument})."),
+    "no-detach.trace": N_("The backward in {where} flows through a path that should be cut: where {op} "
+                          "has a detached (constant) input in the expected graph, yours leads back to "
+                          "the input. Use u = y.detach() in that operation."),
+    "missing-no-grad.trace": N_("The backward in {where} flows through a part that should not be "
+                                "recorded: where {op} has a constant input in the expected graph, yours "
+                                "leads back to the input. Compute that part inside "
+                                "`with torch.no_grad():`."),
+    "not-a-leaf.trace": N_("The tensor returned in {where} is made by an operation ({op}), so it is not "
+                           "a leaf and its .grad stays empty. Return the leaf itself: "
+                           "t.detach().requires_grad_(True), with no operation after it."),
 }
 
 # (regex over "Type: message", code), tried in order; the first match wins.

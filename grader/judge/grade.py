@@ -10,7 +10,7 @@ import difflib
 import re
 
 from grader.i18n import _
-from grader.judge import diagnose
+from grader.judge import diagnose, graphs
 from grader.judge.behaviour import case_token
 from grader.judge.kinds import JUDGES
 from grader.judge.outcome import Evidence
@@ -68,7 +68,8 @@ def _judge_check(exercise: Exercise, check: Check, evidence: Evidence,
         observation = evidence.run.probes.get(item.key, {"outcome": "died", "reason": "crashed",
                                                          "detail": _("no observation came back")})
         case = cases[item.case]
-        verdicts.append((judge(exercise, check, case, item, observation, evidence), case))
+        verdict = judge(exercise, check, case, item, observation, evidence)
+        verdicts.append((graphs.with_graphs(verdict, verdicts, exercise, case, item, observation, evidence), case))
     return verdicts
 
 
@@ -84,7 +85,7 @@ def _check_result(check: Check, verdicts: list[tuple[Verdict, object]], detail: 
             code=verdict.code, message=verdict.message,
             case=_case_label(case) if case is not None else "",
             check=check.name, details="" if hidden or detail == "summary" else verdict.details,
-            hidden=hidden))
+            hidden=hidden, graphs=None if detail == "summary" else verdict.graphs))
     score = round_score(check.points * passed / total) if total else 0.0
     return CheckResult(name=check.name, kind=check.kind, score=score, max_score=check.points,
                        cases_passed=passed, cases_total=total, diagnoses=tuple(diagnoses))

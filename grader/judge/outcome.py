@@ -14,7 +14,7 @@ from grader import i18n
 from grader.i18n import _
 from grader.observe.budget import NOT_RUN
 from grader.observe.guards import DEADLINE
-from grader.judge import diagnose
+from grader.judge import diagnose, trace_diagnose
 from grader.judge.compare import Mismatch
 from grader.judge.verdict import Verdict
 from grader.observe.records import RunResult
@@ -57,7 +57,7 @@ def judge_outcome(exercise: Exercise, observation: dict[str, Any], evidence: Evi
         code = reason if reason in ("timeout", "memory-limit") else "crashed"
         return failure(code, detail=child_text(observation.get("detail", "")), raised=True)
     if outcome == "raised":
-        return _raised(exercise, observation.get("error", {}), evidence)
+        return _raised(exercise, observation, evidence)
     if outcome != "returned":
         return failure("crashed", detail=_("the child sent no usable observation"), raised=True)
     return None
@@ -76,8 +76,12 @@ def when_returned(judge: CaseJudge) -> CaseJudge:
     return judged
 
 
-def _raised(exercise: Exercise, error: dict[str, Any], evidence: Evidence) -> Verdict:
-    code, hint = diagnose.code_for_error(error, exercise.errors)
+def _raised(exercise: Exercise, observation: dict[str, Any], evidence: Evidence) -> Verdict:
+    """The error's code and hint: the trace's evidence (the earlier call that lacked the flag)
+    first, then the exercise's error rules and the table."""
+    error = observation.get("error", {})
+    code, hint = (trace_diagnose.explain_error(observation, evidence.source.cell_name)
+                  or diagnose.code_for_error(error, exercise.errors))
     described = diagnose.error_sentence(error, cell_name=evidence.source.cell_name)
     fields = {"error": described, "detail": child_text(error.get("message", "")), "call": error.get("message", "")}
     if error.get("phase") == "observe" and code == "function-raised":

@@ -4,7 +4,9 @@ Every judge returns this one type, the figure finder included, so grading reads 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from grader.model import GraphPair
 
 
 @dataclass(frozen=True)
@@ -15,6 +17,7 @@ class Verdict:
     details: str = ""
     raised: bool = False
     observed: str = ""
+    graphs: GraphPair | None = field(default=None, compare=False)
 
 
 PASS = Verdict(True)

@@ -14,8 +14,9 @@ evidence for a missing `detach()` or `no_grad`.
 """
 from __future__ import annotations
 
+import re
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from grader.observe.records import Check, Invalid, fields, flag, integer, list_of, nullable, text
@@ -28,13 +29,14 @@ LEAF_OP = "AccumulateGrad"
 class Node:
     """One backward function: `op` is its class name (`MulBackward0`, `AccumulateGrad`);
     `leaf` names the input a leaf node accumulates into ("" for a leaf the function made);
-    `cuts` counts its inputs that carry no gradient."""
+    `cuts` counts its inputs that carry no gradient; `shape` and `dtype` are a leaf's."""
 
     id: int
     op: str
     leaf: str = ""
     shape: tuple[int, ...] | None = None
     cuts: int = 0
+    dtype: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,28 @@ class AutogradGraph:
         return {node.leaf for node in self.nodes if node.op == LEAF_OP and node.leaf}
 
 
+D2L_SYMBOLS = {
+    "Mul": "×", "Add": "+", "Sub": "−", "Rsub": "−", "Div": "÷", "Neg": "−x", "Pow": "**",
+    "Sum": "sum", "Mean": "mean", "Prod": "prod", "Sin": "sin", "Cos": "cos", "Tan": "tan",
+    "Exp": "exp", "Log": "log", "Sqrt": "sqrt", "Abs": "abs", "Tanh": "tanh",
+    "Sigmoid": "sigmoid", "Relu": "relu", "Mm": "@", "Mv": "@", "Bmm": "@", "Addmm": "+ @",
+    "Dot": "dot", "View": "reshape", "Reshape": "reshape", "ReshapeAlias": "reshape",
+    "UnsafeView": "reshape", "T": ".T", "Transpose": "transpose", "Permute": "permute",
+    "Expand": "expand", "Squeeze": "squeeze", "Unsqueeze": "unsqueeze", "Select": "[i]",
+    "Slice": "[a:b]", "Index": "[…]", "Clone": "clone", "ToCopy": ".to()", "Cat": "cat",
+    "Stack": "stack", "Max": "max", "Min": "min", "Maximum": "maximum", "Minimum": "minimum",
+    "Clamp": "clamp", "Where": "where", "LinalgVectorNorm": "norm", "Norm": "norm",
+    "CopySlices": "[…] =",
+}
+
+
+def op_symbol(op: str) -> str:
+    """`MulBackward0` → `×`: how the book writes the operation a backward function undoes; an
+    operation without a d2l spelling keeps its own name without `Backward0`."""
+    base = re.sub(r"Backward\d*$", "", op)
+    return D2L_SYMBOLS.get(base) or base or op
+
+
 def walk(roots: dict[str, Any], leaves: dict[str, Any], cap: int = MAX_NODES) -> AutogradGraph:
     """The graph behind `roots` (name → tensor), naming leaves by the `leaves` they are
     (name → tensor, by identity). Nodes are numbered in breadth-first order from the roots,
@@ -85,7 +109,7 @@ def walk(roots: dict[str, Any], leaves: dict[str, Any], cap: int = MAX_NODES) ->
             truncated = True
             return None
         ids[function] = len(nodes)
-        nodes.append(_describe(len(nodes), function, names))
+        nodes.append(_describe(len(nodes), function, names, leaves))
         queue.append(function)
         return ids[function]
 
@@ -110,7 +134,7 @@ def walk(roots: dict[str, Any], leaves: dict[str, Any], cap: int = MAX_NODES) ->
             if target is not None:
                 edges.append((source, target))
         if cuts:
-            nodes[source] = Node(source, nodes[source].op, nodes[source].leaf, nodes[source].shape, cuts)
+            nodes[source] = replace(nodes[source], cuts=cuts)
     return AutogradGraph(tuple(root_list), tuple(nodes), tuple(edges), truncated)
 
 
@@ -120,24 +144,39 @@ def _leaf_accumulator(tensor: Any) -> Any:
     return tensor.view_as(tensor).grad_fn.next_functions[0][0]
 
 
-def _describe(node_id: int, function: Any, names: dict[int, str]) -> Node:
+def _describe(node_id: int, function: Any, names: dict[int, str], leaves: dict[str, Any]) -> Node:
     op = type(function).__name__
     variable = getattr(function, "variable", None) if op == LEAF_OP else None
     if variable is None:
         return Node(node_id, op)
-    return Node(node_id, op, names.get(id(variable), ""), tuple(variable.shape))
+    name = names.get(id(variable))
+    if name is None:
+        name = _copy_of(variable, leaves)
+    return Node(node_id, op, name, tuple(variable.shape), dtype=str(variable.dtype).removeprefix("torch."))
+
+
+def _copy_of(variable: Any, leaves: dict[str, Any]) -> str:
+    """The input a leaf copies (`x = x.detach().clone().requires_grad_()`, as the solutions
+    and many students write it): it is `x` to the student, and to `parting`. "" when no single
+    input has its shape and values."""
+    import torch
+
+    same = [name for name, tensor in leaves.items()
+            if isinstance(tensor, torch.Tensor) and tensor.shape == variable.shape
+            and torch.equal(tensor.detach().to(variable.dtype), variable.detach())]
+    return same[0] if len(same) == 1 else ""
 
 
 def to_plain(graph: AutogradGraph) -> dict[str, Any]:
     """The graph as JSON-ready data for the record pipe."""
     return {"roots": [{"name": r.name, "node": r.node, "requires_grad": r.requires_grad} for r in graph.roots],
             "nodes": [{"op": n.op, "leaf": n.leaf, "shape": None if n.shape is None else list(n.shape),
-                       "cuts": n.cuts} for n in graph.nodes],
+                       "cuts": n.cuts, "dtype": n.dtype} for n in graph.nodes],
             "edges": [list(edge) for edge in graph.edges], "truncated": graph.truncated}
 
 
 _NODE = fields({"op": text(120), "leaf": text(120), "cuts": integer},
-               {"shape": nullable(list_of(integer, 8))})
+               {"shape": nullable(list_of(integer, 8)), "dtype": text(20)})
 _ROOT = fields({"name": text(120), "node": nullable(integer), "requires_grad": flag})
 _EDGE = list_of(integer, 2)
 
@@ -164,8 +203,8 @@ def from_plain(graph: dict[str, Any]) -> AutogradGraph:
     """An `AutogradGraph` from data `GRAPH` has already checked."""
     return AutogradGraph(
         tuple(Root(r["name"], r["node"], r["requires_grad"]) for r in graph["roots"]),
-        tuple(Node(i, n["op"], n["leaf"], None if n.get("shape") is None else tuple(n["shape"]), n["cuts"])
-              for i, n in enumerate(graph["nodes"])),
+        tuple(Node(i, n["op"], n["leaf"], None if n.get("shape") is None else tuple(n["shape"]), n["cuts"],
+                   n.get("dtype", "")) for i, n in enumerate(graph["nodes"])),
         tuple((source, target) for source, target in graph["edges"]), graph["truncated"])
 
 

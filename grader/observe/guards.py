@@ -47,6 +47,7 @@ class Watch:
     def __init__(self) -> None:
         self.autograd_calls = 0
         self.backward_roots: list[Any] = []
+        self.trace: Any = None
         self.forbidden: list[str] = []
         self.deadline = False
 
@@ -88,11 +89,22 @@ class _CountingEngine:
         for watch in self.watches:
             if len(watch.backward_roots) < MAX_BACKWARD_ROOTS:
                 watch.backward_roots.extend(args[0] if args else kwargs.get("tensors", ()))
+        traced = [(watch.trace, watch.trace.enter(args, kwargs)) for watch in self.watches if watch.trace]
         caught: list[warnings.WarningMessage] = []
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                return self._engine.run_backward(*args, **kwargs)
+                result = self._engine.run_backward(*args, **kwargs)
+        except BaseException as exc:
+            for trace, entry in traced:
+                if entry is not None:
+                    trace.failed(entry, exc)
+            raise
+        else:
+            for trace, entry in traced:
+                if entry is not None:
+                    trace.left(entry)
+            return result
         finally:
             for warning in caught:
                 warnings.warn(warning.message, warning.category, stacklevel=2)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import torch
 
-from grader.observe import autograd_graph, guards
+from grader.observe import autograd_graph, guards, trace
 from grader.observe.call import Call
 from grader.observe.exceptions import error_record
 from grader.observe.inputs import build_inputs
@@ -28,6 +28,7 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
                         track=_tracked(KINDS[kind], options, specs))
     torch.default_generator.manual_seed(seed)
     observation: dict[str, Any] = {}
+    watch.trace = trace.Trace(args, function) if trace.wanted(kind, options) else None
     phase = "call"
     try:
         with contextlib.ExitStack() as stack:
@@ -36,7 +37,10 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
             with guards.count_autograd(watch), guards.forbid(forbid, namespace or {}, watch):
                 result = function(*args.values())
             phase = "observe"
-            observation["graph"] = _graph(result, watch.backward_roots, args)
+            if watch.trace:
+                watch.trace.returned(result)
+            if options.get("trace", True):
+                observation["graph"] = _graph(result, watch.backward_roots, args)
             calls = watch.autograd_calls
             with torch.enable_grad():
                 observation.update(OBSERVERS[kind](Call(function, result, args, specs, seed, student, options)))
@@ -44,7 +48,11 @@ def observe(kind: str, function: Callable, specs: dict[str, dict], seed: int,
         observation["outcome"] = "returned"
     except BaseException as exc:  # the student's code may raise anything, SystemExit included
         observation.update(outcome="raised", error={**error_record(exc), "phase": phase})
+        if phase == "call" and watch.backward_roots and options.get("trace", True):  # its graph shows why
+            observation["graph"] = _graph((), watch.backward_roots, args)
     observation["autograd_calls"] = watch.autograd_calls
+    if watch.trace:
+        observation["trace"] = watch.trace.to_plain()
     if watch.forbidden:
         observation["forbidden"] = sorted(set(watch.forbidden))
     if watch.deadline:
@@ -56,8 +64,10 @@ def _graph(result: Any, backward_roots: list[Any], args: dict[str, Any]) -> dict
     """The autograd graph behind what the function returned and what it backpropagated from,
     inputs named as the exercise names them."""
     returned = result if isinstance(result, (tuple, list)) else (result,)
-    roots = {("result" if len(returned) == 1 else f"result[{i}]"): item for i, item in enumerate(returned)}
-    roots.update((f"backward {i + 1}", tensor) for i, tensor in enumerate(backward_roots))
+    roots = {("result" if len(returned) == 1 else f"result[{i}]"): item
+             for i, item in enumerate(list(returned)[:guards.MAX_BACKWARD_ROOTS])}
+    roots.update((f"backward {i + 1}", tensor)
+                 for i, tensor in enumerate(backward_roots[:guards.MAX_BACKWARD_ROOTS]))
     return autograd_graph.to_plain(autograd_graph.walk(roots, args))
 
 

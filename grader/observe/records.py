@@ -20,6 +20,9 @@ MAX_FIGURES = 50
 MAX_CURVES = 50
 MAX_POINTS = 20_000
 MAX_NAMES = 2000
+MAX_TRACE_CALLS = 24
+MAX_TRACE_ROOTS = 4
+MAX_TRACE_WRITES = 8
 Check = Callable[[Any, str], Any]
 
 
@@ -140,12 +143,30 @@ def _tensor(data: dict[str, Any], path: str) -> dict[str, Any]:
     return tensor
 
 
+_WHERE = {"cell": integer, "line": integer, "source": text(300)}
+_ROOT = fields({"op": text(120), "shape": list_of(integer, 8), "requires_grad": flag,
+                "gradient": one_of("ones", "argument", "other", "none")}, {"argument": text(120)})
+_WRITE = fields({"leaf": text(120), "before": one_of("none", "zero", "nonzero"),
+                 "earlier_call": nullable(integer), "kept": flag},
+                {"zeroed": flag, "earlier": value})
+_CALL = fields({"api": one_of("backward", "grad"), "gradient_given": flag, "retain_graph": flag,
+                "create_graph": flag,
+                "inputs": list_of(text(120), MAX_TRACE_WRITES), "roots": list_of(_ROOT, MAX_TRACE_ROOTS),
+                "writes": list_of(_WRITE, MAX_TRACE_WRITES)},
+               {**_WHERE, "error": fields({"type": text(200), "message": text(500)})})
+TRACE = fields({"calls": list_of(_CALL, MAX_TRACE_CALLS), "dropped": integer,
+                "aliases": list_of(fields({"result": text(40), "leaf": text(120), "call": integer}),
+                                   MAX_TRACE_WRITES),
+                "changed": list_of(fields({"leaf": text(120), "call": integer, "value": value}),
+                                   MAX_TRACE_WRITES),
+                "cuts": list_of(one_of("detach", "no_grad"), 2), "incomplete": flag})
+
 OBSERVATION = fields({"outcome": one_of("returned", "raised", "missing", "died")}, {
     "reason": one_of("timeout"), "not_run": flag, "detail": text(),
     "autograd_calls": integer, "forbidden": list_of(text(200), 20), "deadline": flag,
     "error": ERROR, "value": value, "gradient": value, "analytic": value,
     "numeric": value, "grad_after_backward": value, "backward_error": ERROR,
-    "output_requires_grad": flag, "graph": lambda data, path: _GRAPH(data, path)})
+    "output_requires_grad": flag, "graph": lambda data, path: _GRAPH(data, path), "trace": TRACE})
 def _GRAPH(data: Any, path: str) -> dict[str, Any]:
     from grader.observe.autograd_graph import GRAPH  # it builds on this module's checks
     return GRAPH(data, path)

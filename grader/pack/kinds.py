@@ -21,6 +21,7 @@ from grader.pack.rules import (Rule, is_anything, is_bool, is_expression, is_ide
                                is_str, list_of, non_negative, one_of)
 
 TOLERANCES: dict[str, Rule] = {"rtol": non_negative, "atol": non_negative}
+TRACE: dict[str, Rule] = {"trace": is_bool}  # the autograd trace and graph walk (docs/trace.md)
 PROPERTIES: dict[str, Rule] = {"is_leaf": is_anything, "requires_grad": is_anything,
                                "grad_fn": is_anything}
 
@@ -31,7 +32,8 @@ class Kind:
     check's `wrt` list; "tensors": every tensor input). `reference`: judged against the solution's
     observation of the same call, so the pack needs solutions/. `input_keys`: keys whose value
     names an input of the exercise. `nested`: keys holding a mapping, with that mapping's keys.
-    `figures`: judged from the figures the submission drew (rendered, and attached to the report)."""
+    `figures`: judged from the figures the submission drew (rendered, and attached to the report).
+    `traced`: its judge reads the autograd trace, so the child records it unless `trace: false`."""
 
     name: str
     fields: dict[str, Rule]
@@ -43,6 +45,7 @@ class Kind:
     input_keys: tuple[str, ...] = ()
     nested: dict[str, dict[str, Rule]] = field(default_factory=dict)
     figures: bool = False
+    traced: bool = False
 
     @property
     def per_case(self) -> bool:
@@ -51,19 +54,21 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("value", {**TOLERANCES, "exact_dtype": is_bool}, observe="value", judge="compared",
-         reference=True),
+    Kind("value", {**TOLERANCES, "exact_dtype": is_bool, **TRACE}, observe="value", judge="compared",
+         reference=True, traced=True),
     Kind("grad", {"wrt": list_of(is_identifier), "order": one_of(1, 2), "gradient": is_anything,
-                  **TOLERANCES}, observe="grad", judge="compared", reference=True, track="wrt",
-         input_keys=("wrt",)),
-    Kind("input_grad", {"input": is_identifier, **TOLERANCES}, observe="input_grad", judge="compared",
-         reference=True, input_keys=("input",)),
-    Kind("raises", {"error": is_identifier, "match": is_regex}, observe="value", judge="raises"),
+                  **TOLERANCES, **TRACE}, observe="grad", judge="compared", reference=True, track="wrt",
+         input_keys=("wrt",), traced=True),
+    Kind("input_grad", {"input": is_identifier, **TOLERANCES, **TRACE}, observe="input_grad",
+         judge="compared", reference=True, input_keys=("input",), traced=True),
+    Kind("raises", {"error": is_identifier, "match": is_regex, **TRACE}, observe="value", judge="raises",
+         traced=True),
     Kind("properties", {"expect": is_anything, "same_values_as": is_identifier,
-                        "backward_fills_grad": is_bool}, observe="properties", judge="properties",
-         input_keys=("same_values_as",), nested={"expect": PROPERTIES}),
-    Kind("differentiable", {}, observe="differentiable", judge="differentiable", track="tensors"),
-    Kind("gradcheck", TOLERANCES, observe="gradcheck", judge="gradcheck", track="tensors", float64=True),
+                        "backward_fills_grad": is_bool, **TRACE}, observe="properties", judge="properties",
+         input_keys=("same_values_as",), nested={"expect": PROPERTIES}, traced=True),
+    Kind("differentiable", TRACE, observe="differentiable", judge="differentiable", track="tensors"),
+    Kind("gradcheck", {**TOLERANCES, **TRACE}, observe="gradcheck", judge="gradcheck", track="tensors",
+         float64=True),
     Kind("control_flow", {}, judge="control_flow"),
     Kind("figure", {"curves": list_of(is_expression), "min_span": non_negative, **TOLERANCES},
          judge="figure", figures=True),

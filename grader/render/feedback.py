@@ -13,6 +13,7 @@ import binascii
 from grader.i18n import N_, _, ngettext
 from grader.render.labels import status_label
 from grader.render import fold, markdown
+from grader.render.graph_svg import pair_html
 from grader.model import Attachment, Diagnosis, ExerciseResult, Report
 from grader.render.html import badge, escape, html_page
 from grader.render.numbers import points
@@ -118,6 +119,9 @@ def _diagnosis_html(group: list[Diagnosis]) -> str:
             parts.append('<p class="case">' + _("Case: {case}", case="<code>" + escape(d.case) + "</code>") + "</p>")
         if d.details:
             parts.append(f"<pre>{escape(d.details)}</pre>")
+    drawn = fold.graphs(group)
+    if drawn is not None:
+        parts.append(pair_html(drawn[1], drawn[0]))
     if len(group) > 1:
         same = fold.same_on(group, lambda case: f"<code>{escape(case)}</code>")
         parts.append('<p class="case">' + _("The same on {cases}.", cases=same) + "</p>")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from grader.i18n import _
-from grader.model import Diagnosis
+from grader.model import Diagnosis, GraphPair
 
 SHOWN_CASES = 3
 
@@ -20,6 +20,15 @@ def grouped(diagnoses: Iterable[Diagnosis]) -> list[list[Diagnosis]]:
     for d in diagnoses:
         groups.setdefault((d.check, d.code), []).append(d)
     return list(groups.values())
+
+
+def graphs(group: list[Diagnosis]) -> tuple[str, GraphPair] | None:
+    """The autograd graphs a group draws under its first case: the case they belong to ("" when
+    it is that first case, say a hidden one comes first) and the graphs; None when it has none."""
+    for i, diagnosis in enumerate(group):
+        if diagnosis.graphs is not None and not diagnosis.hidden:
+            return ("" if i == 0 else diagnosis.case), diagnosis.graphs
+    return None
 
 
 def same_on(group: list[Diagnosis], show: Callable[[str], str] = str) -> str:

@@ -11,6 +11,7 @@ import json
 from grader.i18n import _
 from grader.render.labels import status_label
 from grader.render import fold
+from grader.render.graph_text import pair_lines
 from grader.render.isolation import describe
 from grader.render.numbers import points
 from grader.model import Diagnosis, ExerciseResult, Report
@@ -28,9 +29,10 @@ def json_file(report: Report) -> str:
     return to_json(report) + "\n"
 
 
-def to_text(report: Report, *, verbose: bool = False, fold_hint: str | None = None) -> str:
+def to_text(report: Report, *, verbose: bool = False,
+            fold_hint: str | None = None, graphs: bool | None = None) -> str:
     """The terminal report; `fold_hint` says how to see folded cases ("" where nothing can;
-    None: --verbose)."""
+    None: --verbose); `graphs` draws the autograd graphs of failing cases (by default with `verbose`)."""
     fold_hint = _("--verbose shows each") if fold_hint is None else fold_hint
     width = max((len(e.id) for e in report.exercises), default=10) + 2
     lines = [_("Grading {submission}", submission=report.submission)
@@ -38,7 +40,7 @@ def to_text(report: Report, *, verbose: bool = False, fold_hint: str | None = No
     for exercise in report.exercises:
         lines.append(f"  {MARKS.get(exercise.status, ' ')} {exercise.id:<{width}}"
                      f"{_out_of(exercise.score, exercise.max_score)}  {status_label(exercise.status)}")
-        lines.extend(_exercise_details(exercise, verbose, fold_hint))
+        lines.extend(_exercise_details(exercise, verbose, fold_hint, verbose if graphs is None else graphs))
     lines += cells_and_notes(report)
     if report.isolation:
         lines += ["", _("Sandbox: {description}", description=describe(report.isolation))]
@@ -66,12 +68,18 @@ def cells_and_notes(report: Report) -> list[str]:
     return lines
 
 
-def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str) -> list[str]:
+def _exercise_details(exercise: ExerciseResult, verbose: bool, fold_hint: str, graphs: bool) -> list[str]:
     """Per check and code: the first failing case in full; the others on one line."""
     lines = []
     for group in fold.grouped(exercise.diagnoses):
-        for diagnosis in group if verbose else group[:1]:
+        shown = group if verbose else group[:1]
+        drawn = fold.graphs(group) if graphs else None
+        owner = next((d for d in shown if drawn and d.graphs is drawn[1]), shown[0])
+        for diagnosis in shown:
             lines.extend(_diagnosis_lines(diagnosis))
+            if drawn is not None and diagnosis is owner:
+                case = "" if owner.graphs is drawn[1] else drawn[0]
+                lines.extend(f"        {line}" for line in pair_lines(drawn[1], case))
         if not verbose and len(group) > 1:
             hint = f" ({fold_hint})" if fold_hint else ""
             lines.append("        " + _("The same on {cases}{hint}.", cases=fold.same_on(group), hint=hint))

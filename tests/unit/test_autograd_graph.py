@@ -62,3 +62,13 @@ def test_a_hostile_graph_is_refused_naming_the_field(edit, where):
     edit(plain)
     with pytest.raises(Invalid, match=rf"^{re.escape(where)}: "):
         GRAPH(plain, "graph")
+
+
+def test_a_leaf_copied_from_an_input_is_named_after_it_with_its_dtype():
+    x = torch.arange(4.0)
+    copy = x.detach().clone().requires_grad_(True)
+    made = torch.ones(4, requires_grad=True)
+    graph = walk({"z": (copy * made).sum()}, {"x": x})
+    leaves = [n for n in graph.nodes if n.op == "AccumulateGrad"]
+    assert [(n.leaf, n.shape, n.dtype) for n in leaves] == [("x", (4,), "float32"), ("", (4,), "float32")]
+    assert from_plain(GRAPH(json.loads(json.dumps(to_plain(graph))), "graph")) == graph

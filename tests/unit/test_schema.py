@@ -70,7 +70,7 @@ WRONG_VALUES = [
      "exercises/ex.yaml:6:5: checks[0].points: is required"),
     ("a kind's own key on another kind", HEAD + "checks:\n  - {kind: value, wrt: [x], points: 1}\n",
      "exercises/ex.yaml:6:19: checks[0].wrt: unknown key 'wrt' (known: atol, exact_dtype, function, "
-     "kind, name, points, rtol)"),
+     "kind, name, points, rtol, trace)"),
     ("a kind that is not a string", HEAD + "checks:\n  - {kind: [value], points: 1}\n",
      "exercises/ex.yaml:6:6: checks[0].kind: must be one of value, grad, input_grad, raises, "
      "properties, differentiable, gradcheck, control_flow, figure (got ['value'], a list)"),

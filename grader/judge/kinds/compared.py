@@ -1,8 +1,9 @@
 """value, grad and input_grad: the student's observation against the solution's, on the same call.
 
-A mismatch is named by the first known wrong answer it matches: the exercise's own `like`
-functions from solutions/ first, then the patterns every exercise shares (a transposed Jacobian,
-only the Hessian's diagonal).
+A mismatch is named by the autograd trace's evidence first (judge/trace_diagnose.py: what the
+student's code did, with its line), then by the first known wrong answer it matches: the
+exercise's own `like` functions from solutions/, then the patterns every exercise shares (a
+transposed Jacobian, only the Hessian's diagonal).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import torch
 
 from grader.errors import PackError, PackProblem
-from grader.judge import diagnose
+from grader.judge import diagnose, trace_diagnose
 from grader.judge.behaviour import value_digest
 from grader.judge.compare import close, compare
 from grader.judge.outcome import Evidence, failure, mismatch_text, when_returned
@@ -41,7 +42,9 @@ def judge(exercise: Exercise, check: Check, case: Case, item: Probe, observation
     mismatches = compare(got, expected, rtol=rtol, atol=atol, exact_dtype=options.get("exact_dtype", False))
     if not mismatches:
         return PASS
-    code, hint = _known_wrong(exercise, item, got, expected, evidence, rtol, atol) or (mismatches[0].code, "")
+    traced = trace_diagnose.explain_value(observation, reference, got, expected, evidence.source.cell_name, rtol, atol)
+    code, hint = (trace_diagnose.with_known(traced, _known_wrong(exercise, item, got, expected, evidence, rtol, atol))
+                  or (mismatches[0].code, ""))
     return replace(failure(code, hint or diagnose.message(code), mismatch_text(mismatches)),
                    observed=value_digest(got))
 

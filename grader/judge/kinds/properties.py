@@ -2,11 +2,12 @@
 an input's values, and that result.sum().backward() fills its own .grad with ones."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import torch
 
-from grader.judge import diagnose
+from grader.judge import diagnose, trace_diagnose
 from grader.judge.compare import close, compare
 from grader.judge.outcome import Evidence, failure, mismatch_text, when_returned
 from grader.judge.verdict import PASS, Verdict
@@ -23,6 +24,9 @@ def judge(exercise: Exercise, check: Check, case: Case, item: Probe, observation
     if not isinstance(got, Decoded):
         return failure("mismatch", diagnose.sentence("not-a-tensor", got=repr(got)))
     flags = _flags(got, check.options.get("expect", {}))
+    if flags and flags.code == "not-a-leaf":
+        flags = replace(flags, message=trace_diagnose.explain_not_a_leaf(observation, evidence.source, item.function)
+                        or flags.message)
     if flags:
         return flags
     name = check.options.get("same_values_as")

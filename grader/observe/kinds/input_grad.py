@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from grader.observe.call import Call
+from grader.observe.call import Call, grad_of
 from grader.observe.encode import encode
 
 
 def observe(call: Call) -> dict[str, Any]:
-    return {"value": encode(getattr(call.args[call.options["input"]], "grad", None))}
+    return {"value": encode(grad_of(call.args[call.options["input"]]))}

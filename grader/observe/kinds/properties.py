@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from grader.observe.call import Call
+from grader.observe.call import Call, grad_of
 from grader.observe.encode import encode
 from grader.observe.exceptions import error_record
 
@@ -16,7 +16,7 @@ def observe(call: Call) -> dict[str, Any]:
     if call.options.get("backward_fills_grad") and isinstance(result, torch.Tensor):
         try:
             result.sum().backward()
-            observed["grad_after_backward"] = encode(result.grad)
+            observed["grad_after_backward"] = encode(grad_of(result))
         except Exception as exc:
             observed["backward_error"] = error_record(exc)
     return observed
