@@ -11,6 +11,7 @@ import ast
 import dataclasses
 from typing import Any, Callable
 
+from grader.i18n import _
 from grader.judge import diagnose
 from grader.judge.compare import close
 from grader.observe import autograd_graph
@@ -198,7 +199,7 @@ def _said(piece: str) -> str:
     """`result`, `result[1]`, `row 2` as a sentence says them."""
     if piece == "result":
         return "the result"
-    return f"{piece} of the result" if piece.startswith("row") else f"`{piece}`"
+    return _("{piece} of the result", piece=piece) if piece.startswith("row") else f"`{piece}`"
 
 
 def _leaf(write: dict[str, Any]) -> str:

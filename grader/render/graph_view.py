@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
+from grader.i18n import N_, _
 from grader.model import GraphPair
 from grader.observe.autograd_graph import (GRAPH, LEAF_OP, AutogradGraph, Node, Root, from_plain, op_symbol,
                                           parting)
@@ -22,31 +23,31 @@ MAX_DRAWN_NODES = 40
 MAX_LABEL = 24
 
 WORDS = {
-    "student": "Your graph",
-    "reference": "The reference solution's graph",
-    "heading": "The autograd graph behind this case",
-    "heading-case": "The autograd graph behind case {case}",
-    "no-graph": "no graph: requires_grad=False",
-    "not-recorded": "no graph was recorded for this call",
-    "no-reference": "this check has no reference graph",
-    "too-large": "graph too large to draw ({count} nodes)",
-    "more-than": "more than {count}",
-    "cut": "detached / no_grad / constant",
-    "same-shape": "The two graphs have the same shape: the difference is in the values, not in "
-                  "the graph.",
-    "parting": "first place where your graph and the reference's differ",
-    "seen-above": "(see above)",
-    "legend-leaf": "input (leaf): backward() fills its .grad",
-    "legend-root": "a tensor the function returned or called backward() on",
-    "legend-op": "an operation, its backward function underneath",
-    "legend-cut": "an input that carries no gradient",
-    "legend-parting": "where the two graphs first differ",
-    "legend-arrows": "Arrows point the way gradients flow in backward(): from the output down to "
-                     "the inputs.",
+    "student": N_("Your graph"),
+    "reference": N_("The reference solution's graph"),
+    "heading": N_("The autograd graph behind this case"),
+    "heading-case": N_("The autograd graph behind case {case}"),
+    "no-graph": N_("no graph: requires_grad=False"),
+    "not-recorded": N_("no graph was recorded for this call"),
+    "no-reference": N_("this check has no reference graph"),
+    "too-large": N_("graph too large to draw ({count} nodes)"),
+    "more-than": N_("more than {count}"),
+    "cut": N_("detached / no_grad / constant"),
+    "same-shape": N_("The two graphs have the same shape: the difference is in the values, not in "
+                     "the graph."),
+    "parting": N_("first place where your graph and the reference's differ"),
+    "seen-above": N_("(see above)"),
+    "legend-leaf": N_("input (leaf): backward() fills its .grad"),
+    "legend-root": N_("a tensor the function returned or called backward() on"),
+    "legend-op": N_("an operation, its backward function underneath"),
+    "legend-cut": N_("an input that carries no gradient"),
+    "legend-parting": N_("where the two graphs first differ"),
+    "legend-arrows": N_("Arrows point the way gradients flow in backward(): from the output down to "
+                        "the inputs."),
 }
 
 def words(key: str, **fields: Any) -> str:
-    return WORDS[key].format(**fields)
+    return _(WORDS[key], **fields) if fields else _(WORDS[key])
 
 
 def heading(case: str = "") -> str:
