@@ -1,11 +1,10 @@
 """Chinese HTML feedback in a real browser (Debian's headless Chromium, as test_serve_browser.py
 drives it): the page declares `lang="zh-CN"`, and its Chinese text is drawn with real CJK glyphs,
 not the empty boxes ("tofu") a machine without a CJK font shows. The screenshot is saved (to
-SERVE_SCREENSHOTS if set) to be looked at."""
+SCREENSHOTS_DIR if set) to be looked at."""
 from __future__ import annotations
 
 import io
-import os
 
 import pytest
 
@@ -13,11 +12,9 @@ from conftest import FIXTURES, REPO
 from grader import i18n
 from grader.api import Grader
 from grader.render import feedback
-from test_serve_browser import BROWSER, _shot, browser  # noqa: F401 - the fixture, shared
+from browser_support import needs_browser, shot
 
-pytestmark = pytest.mark.skipif(not BROWSER and not os.environ.get("CI"),
-                                reason="Debian's chromium and chromium-driver are not installed "
-                                       "(apt-get install chromium chromium-driver fonts-noto-cjk; .ci/run does)")
+pytestmark = needs_browser
 from PIL import Image, ImageChops  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
@@ -33,7 +30,7 @@ def _dark_pixels(image: Image.Image) -> int:
     return sum(image.point(lambda value: 255 if value < 128 else 0).histogram()[255:])
 
 
-def test_chinese_feedback_declares_its_language_and_draws_cjk_glyphs(tmp_path, browser):  # noqa: F811
+def test_chinese_feedback_declares_its_language_and_draws_cjk_glyphs(tmp_path, browser):
     with Grader.open(str(REPO / "config.yaml"), {"language": "zh_CN"}) as grader:
         report = grader.grade_file(FIXTURES / "wrong" / "two_grads__forgets-zero.py", "ana")
     with i18n.using("zh_CN"):
@@ -57,4 +54,4 @@ def test_chinese_feedback_declares_its_language_and_draws_cjk_glyphs(tmp_path, b
             assert ImageChops.difference(a, b).getbbox() is not None, f"{word} is drawn like {different}"
     browser.execute_script("for (const id of Object.keys(arguments[0])) document.getElementById(id).remove();",
                            SAMPLES)
-    assert _shot(browser, tmp_path, "feedback-zh_CN.png").stat().st_size > 10_000
+    assert shot(browser, tmp_path, "feedback-zh_CN.png").stat().st_size > 10_000
