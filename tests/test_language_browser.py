@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 
 from conftest import FIXTURES, REPO
 from grader import i18n
