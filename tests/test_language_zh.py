@@ -9,7 +9,6 @@ import html
 import json
 import os
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
