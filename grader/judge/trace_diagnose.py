@@ -73,14 +73,15 @@ def explain_not_a_leaf(observation: dict[str, Any], source: Any, function: str) 
     if not graph or not graph.get("roots") or graph["roots"][0].get("node") is None:
         return ""
     op = _operation(graph["nodes"][graph["roots"][0]["node"]]["op"])
-    where = "your function"
+    where = _("your function")
     cell, definition = source.functions.get(function, (None, None))
     returns = [node for node in ast.walk(definition) if isinstance(node, ast.Return)] if definition else []
     if len(returns) == 1 and cell in source.cells:
         lines = source.cells[cell].code.splitlines()
         line = returns[0].lineno
         text = lines[line - 1].strip() if line <= len(lines) else ""
-        where = f"{source.cell_name(cell)}, line {line + source.cells[cell].first_line - 1} (`{text}`)"
+        where = _("{cell}, {line}", cell=source.cell_name(cell),
+                  line=_("line {line} (`{source}`)", line=line + source.cells[cell].first_line - 1, source=text))
     return diagnose.sentence("not-a-leaf.trace", op=op, where=where)
 
 
@@ -94,9 +95,9 @@ def _where(call: dict[str, Any], cell_name: CellName, line_only: bool = False) -
     """`code cell 3 (`def f(x):`), line 8 (`y.backward()`)`: the student's call, by cell, line
     and source; the source alone in a Jupyter kernel, whose cells the grader cannot number."""
     if not call.get("cell"):
-        return f"`{call['source']}`" if call.get("source") else "your code"
-    line = f"line {call.get('line', '?')} (`{call.get('source', '')}`)"
-    return line if line_only else f"{cell_name(call['cell'])}, {line}"
+        return f"`{call['source']}`" if call.get("source") else _("your code")
+    line = _("line {line} (`{source}`)", line=call.get("line", "?"), source=call.get("source", ""))
+    return line if line_only else _("{cell}, {line}", cell=cell_name(call["cell"]), line=line)
 
 
 def _pieces(got: Any, expected: Any, label: str = "result") -> list[tuple[str, Any, Any]]:
