@@ -30,6 +30,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(autouse=True)
+def _process_language_restored():
+    """A command run in-process (`cli.main([..., "--lang", "zh_CN"])`) sets its process's
+    language, as a command should; the next test must not inherit it."""
+    from grader import i18n
+
+    yield
+    i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
 @pytest.fixture(scope="session")
 def grader():
     from grader.api import Grader
