@@ -32,7 +32,7 @@ RUN_BOUND_SECONDS = 360
 # Where the kill leaves a worker that never comes back, the batch waits out a worker's start-up
 # (60 s by default) before it grades on the rest (worker-startup) or stops (every-nanny); how
 # long is a setting, so these runs set it short.
-SHORT_START = {"worker-startup": ["--worker-start-seconds", "15"], "every-nanny": ["--worker-start-seconds", "10"]}
+SHORT_START = {"worker-startup": ["--worker-start-seconds", "5"], "every-nanny": ["--worker-start-seconds", "3"]}
 CLUSTER_KINDS = ("worker", "worker-startup", "worker-forkserver", "student-child", "nanny",
                  "every-nanny", "scheduler")
 KINDS = CLUSTER_KINDS + ("local-forkserver",)
