@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
-from grader.observe.records import Check, Invalid, fields, flag, integer, list_of, nullable, text
+from grader.observe.schema_checks import Check, Invalid, fields, flag, integer, list_of, nullable, text
 
 MAX_NODES = 60
 LEAF_OP = "AccumulateGrad"

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from grader.observe.autograd_graph import GRAPH
 from grader.observe.encode import _DTYPES, MAX_DEPTH, MAX_ELEMENTS, MAX_ITEMS
+from grader.observe.schema_checks import (Invalid, fields, finite, flag, integer, list_of, nullable, number, one_of,
+                                         text)
 
-MAX_TEXT = 4000
 MAX_FIGURES = 50
 MAX_CURVES = 50
 MAX_POINTS = 20_000
@@ -23,84 +25,6 @@ MAX_NAMES = 2000
 MAX_TRACE_CALLS = 24
 MAX_TRACE_ROOTS = 4
 MAX_TRACE_WRITES = 8
-Check = Callable[[Any, str], Any]
-
-
-class Invalid(Exception):
-    """A field that does not follow the schema: where, and why."""
-
-    def __init__(self, path: str, why: str):
-        super().__init__(f"{path}: {why}")
-
-
-def text(limit: int = MAX_TEXT) -> Check:
-    def check(value: Any, path: str) -> str:
-        if not isinstance(value, str) or len(value) > limit:
-            raise Invalid(path, f"expected a string of at most {limit} characters")
-        return value
-    return check
-
-
-def integer(value: Any, path: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2 ** 31:
-        raise Invalid(path, "expected a non-negative integer")
-    return value
-
-
-def flag(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(path, "expected true or false")
-    return value
-
-
-def number(value: Any, path: str) -> int | float | bool:
-    if not isinstance(value, (int, float)):
-        raise Invalid(path, "expected a number")
-    return value
-
-
-def finite(value: Any, path: str) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-        raise Invalid(path, "expected a finite number")
-    return value
-
-
-def one_of(*choices: str) -> Check:
-    def check(value: Any, path: str) -> str:
-        if value not in choices:
-            raise Invalid(path, f"expected one of {', '.join(choices)}")
-        return value
-    return check
-
-
-def nullable(inner: Check) -> Check:
-    return lambda value, path: None if value is None else inner(value, path)
-
-
-def list_of(inner: Check, limit: int) -> Check:
-    def check(value: Any, path: str) -> list:
-        if not isinstance(value, list) or len(value) > limit:
-            raise Invalid(path, f"expected a list of at most {limit} items")
-        return [inner(item, f"{path}[{i}]") for i, item in enumerate(value)]
-    return check
-
-
-def fields(required: dict[str, Check], optional: dict[str, Check] | None = None) -> Check:
-    """A mapping with these fields (others are dropped): the record's schema."""
-    def check(value: Any, path: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise Invalid(path, "expected an object")
-        out = {}
-        for name, inner in required.items():
-            if name not in value:
-                raise Invalid(f"{path}.{name}", "missing")
-            out[name] = inner(value[name], f"{path}.{name}")
-        for name, inner in (optional or {}).items():
-            if name in value:
-                out[name] = inner(value[name], f"{path}.{name}")
-        return out
-    return check
-
 
 ERROR = fields({"type": text(200)}, {
     "message": text(), "bases": list_of(text(200), 20), "signal": text(200),
@@ -166,12 +90,7 @@ OBSERVATION = fields({"outcome": one_of("returned", "raised", "missing", "died")
     "autograd_calls": integer, "forbidden": list_of(text(200), 20), "deadline": flag,
     "error": ERROR, "value": value, "gradient": value, "analytic": value,
     "numeric": value, "grad_after_backward": value, "backward_error": ERROR,
-    "output_requires_grad": flag, "graph": lambda data, path: _GRAPH(data, path), "trace": TRACE})
-def _GRAPH(data: Any, path: str) -> dict[str, Any]:
-    from grader.observe.autograd_graph import GRAPH  # it builds on this module's checks
-    return GRAPH(data, path)
-
-
+    "output_requires_grad": flag, "graph": GRAPH, "trace": TRACE})
 CELL = fields({"index": integer, "status": one_of("ok", "error"), "seconds": finite},
               {"error": ERROR})
 CURVE = fields({"x": list_of(number, MAX_POINTS), "y": list_of(number, MAX_POINTS),
