@@ -58,7 +58,8 @@ def timed(open_: Callable[[], Any], grade: Callable[[Any], BatchResult]) -> Timi
     finally:
         graded = time.perf_counter()
         grader.close()
-    inside = statistics.mean(r.seconds for r in result.reports.values())
+    reports = (result.out / "reports").glob("*.json")  # the batch keeps no report in memory
+    inside = statistics.mean(json.loads(path.read_text())["seconds"] for path in reports)
     return opened - started, graded - opened, inside
 
 

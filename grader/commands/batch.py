@@ -6,9 +6,9 @@ Grading goes through a `concurrent.futures.Executor`: local threads, or a Dask c
 bytes, never its path. The gradebook is written from the main thread alone, one transaction per
 finished submission, which is what makes Ctrl-C and kill -9 cost nothing already graded. Results are keyed by student
 and every output is written in student order, so neither --jobs nor completion order shows.
-Each report and its feedback are written to disk as soon as it is graded; only a slim copy
-(scores, statuses, diagnoses: no output, cells or figures) stays in memory for grades.csv and
-summary.html, so a class of thousands costs little more memory than a class of ten.
+Each report and its feedback are written to disk as soon as it is graded and only tallied for
+summary.html (grader/render/class_tally.py); grades.csv is read back from the gradebook at the
+end, so a class of thousands costs no more memory than a class of ten.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import shlex
 import sys
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -33,7 +34,8 @@ from grader.render.feedback import to_html, to_markdown
 from grader.render.numbers import points
 from grader.commands.gradebook import Gradebook
 from grader.pack.limits import Limits
-from grader.model import Report
+from grader.model import ExerciseResult, Report
+from grader.render.class_tally import ClassTally
 from grader.render.plaintext import to_plain
 from grader.run.watchdog import ClusterLost, Patience, Watchdog
 
@@ -42,19 +44,29 @@ GradeFn = Callable[[str, bytes, str], Report]
 
 @dataclass
 class BatchResult:
-    """What a batch run did. `reports` has every discovered student with a report, old or new;
-    `graded` the students graded now, `reused` those taken from the gradebook, `failures` why
-    the grader could not grade the others. The reports kept here are slim (see `slim`): the
-    full ones are in out/reports/."""
+    """What a batch run did. `tally` counts every report that has a grade, old or new, for
+    summary.html; `graded` the students graded now, `reused` those taken from the gradebook,
+    `failures` why the grader could not grade the others; `rehashed` the content hash graded
+    for the rare file that changed after discovery hashed it. The reports are in out/reports/
+    and the gradebook, not here."""
 
     discovery: Discovery
     out: Path
-    reports: dict[str, Report] = field(default_factory=dict)
+    tally: ClassTally = field(init=False)
     graded: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
     stopped: str = ""  # why the batch stopped early (the cluster is gone), or ""
+    rehashed: dict[str, str] = field(default_factory=dict)
+
+    def content_hash(self, student: str) -> str:
+        """The gradebook's key for what was graded of `student`: what discovery hashed, mostly."""
+        return self.rehashed.get(student) or self._discovered_hashes[student]
+
+    @cached_property
+    def _discovered_hashes(self) -> dict[str, str]:
+        return {sub.student: sub.sha256 for sub in self.discovery.submissions}
 
 
 def could_not_grade(report: Report) -> str:
@@ -82,14 +94,15 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
     discovery = discover(root)
     for problem in discovery.problems:
         print(_("problem: {problem}", problem=problem), file=sys.stderr)
-    result = BatchResult(discovery, out)
     with Gradebook(out / "gradebook.sqlite") as gradebook:
+        result = BatchResult(discovery, out)
+        result.tally = ClassTally(partial(_stored_result, gradebook, result, pack_hash))
         todo = []
         for sub in discovery.submissions:
             stored = None if regrade else gradebook.lookup(sub.student, sub.sha256, pack_hash)
             if stored is not None and not could_not_grade(stored):
                 _write_report_files(out, stored)
-                result.reports[sub.student] = slim(stored)
+                result.tally.add(stored)
                 result.reused.append(sub.student)
             else:
                 todo.append(sub)
@@ -100,10 +113,19 @@ def run_batch(root: Path, out: Path, *, jobs: int, regrade: bool, grade: GradeFn
         watchdog = Watchdog(patience or Patience.for_limits(Limits()))
         result.interrupted = _grade_all(todo, gradebook, grade, pack_hash, pool, jobs, progress, result,
                                         watchdog)
-    _write_problems(result)
-    if not result.interrupted:
-        _write_outputs(result, exercise_ids)
+        _write_problems(result)
+        if not result.interrupted:
+            _write_outputs(result, gradebook, pack_hash, exercise_ids)
     return result
+
+
+def _stored_result(gradebook: Gradebook, result: BatchResult, pack_hash: str, student: str,
+                   exercise: str) -> ExerciseResult:
+    """A result the summary quotes (a shared mistake's example), read back from the gradebook."""
+    report = gradebook.lookup(student, result.content_hash(student), pack_hash)
+    if report is None:
+        raise LookupError(f"{student} was tallied but is not in {gradebook.path}")
+    return next(e for e in report.exercises if e.id == exercise)
 
 
 def _grade_all(todo: list[ClassEntry], gradebook: Gradebook, grade: GradeFn, pack_hash: str,
@@ -199,20 +221,16 @@ def _collect(sub: ClassEntry, digest: str, future: Future[Report], pack_hash: st
     # The gradebook's key is what discovery hashed: the raw bytes, the student, the pack.
     report = replace(report, student=sub.student, submission_hash=digest, pack_hash=pack_hash)
     gradebook.record(report)
-    result.reports[sub.student] = slim(report)
+    if digest != sub.sha256:  # the file changed after discovery hashed it
+        result.rehashed[sub.student] = digest
     reason = could_not_grade(report)
     if reason:
         result.failures[sub.student] = reason
         tqdm.write(_("could not grade {path}: {reason}", path=sub.path, reason=reason), file=sys.stderr)
     else:
         _write_report_files(result.out, report)
+        result.tally.add(report)
         result.graded.append(sub.student)
-
-
-def slim(report: Report) -> Report:
-    """What grades.csv and summary.html need: the grades and diagnoses, no output, cells or figures."""
-    return replace(report, output="", cells=(), isolation={},
-                   exercises=tuple(replace(e, attachments=()) for e in report.exercises))
 
 
 def _write_report_files(out: Path, report: Report) -> None:
@@ -227,7 +245,8 @@ def _write_report_files(out: Path, report: Report) -> None:
     (out / "feedback" / f"{name}.html").write_text(to_html(report), encoding="utf-8")
 
 
-def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> None:
+def _write_outputs(result: BatchResult, gradebook: Gradebook, pack_hash: str,
+                   exercise_ids: Sequence[str] = ()) -> None:
     """grades.csv and summary.html; and reports/ and feedback/ (written as each report came)
     cleared of files that are not a graded submission's.
 
@@ -235,34 +254,38 @@ def _write_outputs(result: BatchResult, exercise_ids: Sequence[str] = ()) -> Non
     folder as it is now: none the grader could not grade, none left from an earlier run.
     """
     out = result.out
-    graded = {s: r for s, r in sorted(result.reports.items()) if s not in result.failures}
-    ids = list(exercise_ids) or list(dict.fromkeys(e.id for r in graded.values() for e in r.exercises))
-    _write_csv(out / "grades.csv", [sub.student for sub in result.discovery.submissions], ids, graded)
-    names = {student: _file_name(student) for student in graded}
+    graded = set(result.graded) | set(result.reused)
+    ids = list(exercise_ids) or result.tally.order()
+    _write_csv(out / "grades.csv", result, ids, lambda student: gradebook.scores(
+        student, result.content_hash(student), pack_hash) if student in graded else None)
+    names = {_file_name(student) for student in graded}
     for folder, suffixes in (("reports", (".json",)), ("feedback", (".md", ".txt", ".html"))):
         (out / folder).mkdir(exist_ok=True)
         for stale in (out / folder).iterdir():
-            if stale.suffix in suffixes and stale.stem not in names.values():
+            if stale.suffix in suffixes and stale.stem not in names:
                 stale.unlink()
     from grader.render.summary import write_summary  # matplotlib: not before the fork server starts
 
-    write_summary(list(graded.values()), out, not_graded=_problem_lines(result))
+    write_summary(result.tally, out, not_graded=_problem_lines(result))
 
 
-def _write_csv(path: Path, students: list[str], ids: list[str], graded: dict[str, Report]) -> None:
+def _write_csv(path: Path, result: BatchResult, ids: list[str],
+               scores_of: Callable[[str], tuple[dict[str, float], float] | None]) -> None:
+    """One row per discovered student, in discovery's order, each read back as it is written."""
     # Blank cells, never zeros, for a submission the grader could not grade: a TA who uploads
     # the CSV must not give a student 0 for the grader's failure.
     tmp = path.with_suffix(".csv.tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", *ids, "total"])
-        for student in students:
-            report = graded.get(student)
-            if report is None:
+        for student in (sub.student for sub in result.discovery.submissions):
+            stored = scores_of(student)
+            if stored is None:
                 writer.writerow([_csv_safe(student), *[""] * len(ids), ""])
                 continue
-            scores = {e.id: points(e.score) for e in report.exercises}
-            writer.writerow([_csv_safe(student), *[scores.get(i, "") for i in ids], points(report.score)])
+            scores, total = stored
+            writer.writerow([_csv_safe(student), *[points(scores[i]) if i in scores else "" for i in ids],
+                             points(total)])
     os.replace(tmp, path)
 
 

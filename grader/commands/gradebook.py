@@ -71,6 +71,17 @@ class Gradebook:
                                  (student, content_hash, pack_hash)).fetchone()
         return report_from_dict(json.loads(row[0])) if row else None
 
+    def scores(self, student: str, content_hash: str, pack_hash: str) -> tuple[dict[str, float], float] | None:
+        """The stored scores per exercise and the total of this content with this pack, if any:
+        a grades.csv row without parsing the report."""
+        row = self._conn.execute(f"SELECT id, score FROM submissions WHERE {_KEY}",
+                                 (student, content_hash, pack_hash)).fetchone()
+        if row is None:
+            return None
+        rows = self._conn.execute("SELECT exercise_id, score FROM grades WHERE submission_id = ? "
+                                  "ORDER BY position", (row[0],))
+        return dict(rows.fetchall()), row[1]
+
     def is_graded(self, student: str, content_hash: str, pack_hash: str) -> bool:
         row = self._conn.execute(f"SELECT 1 FROM submissions WHERE {_KEY}",
                                  (student, content_hash, pack_hash)).fetchone()

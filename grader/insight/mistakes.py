@@ -7,8 +7,9 @@ at least MIN_STUDENTS.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from grader.judge.behaviour import wrong_tokens
 from grader.insight.source import without_comments
@@ -30,30 +31,62 @@ class Mistake:
 
 def mistake_groups(reports: Sequence[Report]) -> dict[str, list[Mistake]]:
     """Per exercise, its shared mistakes, most students first."""
-    groups: dict[str, dict[tuple[str, ...], list[ExerciseResult]]] = {}
-    attempts: dict[str, int] = {}
-    for report in sorted(reports, key=lambda r: r.student):
+    tally = MistakeTally()
+    by_student = {r.student: r for r in reports}
+    for report in reports:
         for result in report.exercises:
-            attempts[result.id] = attempts.get(result.id, 0) + 1
-            key = wrong_tokens(result.behaviour)
-            if result.status in ("passed", "missing") or not key:
-                continue
-            groups.setdefault(result.id, {}).setdefault(key, []).append(result)
-    found = {}
-    for exercise in [e for e in attempts if e in groups]:  # the assignment's order
-        mistakes = [_mistake(exercise, members, attempts[exercise])
-                    for members in groups[exercise].values() if len(members) >= MIN_STUDENTS]
-        if mistakes:
-            found[exercise] = sorted(mistakes, key=lambda m: (-m.students, m.diagnosis))
-    return found
+            tally.add(report.student, result)
+    order = dict.fromkeys(e.id for r in sorted(reports, key=lambda r: r.student) for e in r.exercises)
+    return tally.groups(list(order), lambda student, exercise: _result(by_student[student], exercise))
 
 
-def _mistake(exercise: str, members: list[ExerciseResult], attempts: int) -> Mistake:
-    example = members[0]
+class MistakeTally:
+    """Shared mistakes counted one student's result at a time, in any order.
+
+    A class of thousands must not be held in memory to find them: per exercise and wrong
+    behaviour it keeps a 64-bit digest, a count and the first student by name (whose answer is
+    the group's example, fetched by `groups` at the end), ~200 bytes per distinct wrong answer
+    and nothing for a right one.
+    """
+
+    def __init__(self) -> None:
+        self.attempts: dict[str, int] = {}
+        self._groups: dict[str, dict[int, tuple[int, str]]] = {}
+
+    def add(self, student: str, result: ExerciseResult) -> None:
+        self.attempts[result.id] = self.attempts.get(result.id, 0) + 1
+        key = wrong_tokens(result.behaviour)
+        if result.status in ("passed", "missing") or not key:
+            return
+        digest = int.from_bytes(hashlib.blake2b("\n".join(key).encode(), digest_size=8).digest(), "big")
+        groups = self._groups.setdefault(result.id, {})
+        count, first = groups.get(digest, (0, student))
+        groups[digest] = (count + 1, min(first, student))
+
+    def groups(self, order: Sequence[str],
+               result_of: Callable[[str, str], ExerciseResult]) -> dict[str, list[Mistake]]:
+        """Per exercise in `order`, its shared mistakes, most students first; `result_of(student,
+        exercise)` fetches a group's example, the result of its first student by name."""
+        found = {}
+        for exercise in [e for e in order if e in self._groups]:
+            shared = sorted((first, count) for count, first in self._groups[exercise].values()
+                            if count >= MIN_STUDENTS)
+            mistakes = [_mistake(exercise, result_of(first, exercise), count, self.attempts[exercise])
+                        for first, count in shared]
+            if mistakes:
+                found[exercise] = sorted(mistakes, key=lambda m: (-m.students, m.diagnosis))
+        return found
+
+
+def _result(report: Report, exercise: str) -> ExerciseResult:
+    return next(e for e in report.exercises if e.id == exercise)
+
+
+def _mistake(exercise: str, example: ExerciseResult, students: int, attempts: int) -> Mistake:
     diagnoses = [d for d in example.diagnoses if not d.hidden] or list(example.diagnoses)
     first = diagnoses[0] if diagnoses else None
     observed = f"{first.case}: {first.details}" if first and first.details else ""
-    return Mistake(exercise=exercise, students=len(members), share=len(members) / attempts,
+    return Mistake(exercise=exercise, students=students, share=students / attempts,
                    diagnosis=first.message if first else "", observed=_whole_lines(observed),
                    example=without_comments(example.source))
 

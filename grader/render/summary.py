@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-import statistics
 from collections import Counter
 from pathlib import Path
 from typing import Sequence
@@ -22,8 +21,9 @@ from grader.i18n import _
 from grader.render.labels import status_label
 from grader.render.html import escape, html_page
 from grader.render.numbers import points
-from grader.insight.mistakes import Mistake, mistake_groups
-from grader.model import STATUSES, ExerciseResult, Report
+from grader.insight.mistakes import Mistake
+from grader.model import STATUSES, Report
+from grader.render.class_tally import ClassTally, ExerciseTally
 from grader.text import shorten
 
 TOP_CODES = 5
@@ -32,17 +32,17 @@ CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQ
 EXAMPLE_CHARS = 300
 
 
-def write_summary(reports: Sequence[Report], out: Path, not_graded: Sequence[str] = ()) -> Path:
-    """Write `out/summary.html` for these reports (one per student) and return its path;
-    `not_graded` says, one line each, what was found but not graded and why."""
+def write_summary(reports: Sequence[Report] | ClassTally, out: Path, not_graded: Sequence[str] = ()) -> Path:
+    """Write `out/summary.html` for these reports (one per student, or their tally) and return
+    its path; `not_graded` says, one line each, what was found but not graded and why."""
     path = out / "summary.html"
     path.write_text(render_summary(reports, not_graded), encoding="utf-8")
     return path
 
 
-def render_summary(reports: Sequence[Report], not_graded: Sequence[str] = ()) -> str:
-    reports = sorted(reports, key=lambda r: r.student)
-    body = _class_html(reports) if reports else "<p>" + escape(_("No graded submissions yet.")) + "</p>"
+def render_summary(reports: Sequence[Report] | ClassTally, not_graded: Sequence[str] = ()) -> str:
+    tally = reports if isinstance(reports, ClassTally) else ClassTally.of(reports)
+    body = _class_html(tally) if tally.students else "<p>" + escape(_("No graded submissions yet.")) + "</p>"
     return html_page(_("Class summary"), _not_graded_html(not_graded) + body)
 
 
@@ -56,29 +56,26 @@ def _not_graded_html(not_graded: Sequence[str]) -> str:
             + f"</p><ul>{items}</ul>")
 
 
-def _class_html(reports: list[Report]) -> str:
-    totals = [r.score for r in reports]
-    max_total = max(r.max_score for r in reports)
-    results: dict[str, list[ExerciseResult]] = {}
-    for report in reports:
-        for exercise in report.exercises:
-            results.setdefault(exercise.id, []).append(exercise)
-    rates = {ex: sum(e.status == "passed" for e in rs) / len(reports) for ex, rs in results.items()}
+def _class_html(tally: ClassTally) -> str:
+    order = tally.order()
+    rates = {ex: tally.pass_rate(ex) for ex in order}
     stats = "<p>" + escape(_("{count} submissions · mean {mean} · median {median} · out of {max_score}",
-                                count=len(reports), mean=points(statistics.fmean(totals)),
-                                median=points(statistics.median(totals)), max_score=points(max_total))) + "</p>"
-    return (stats + _heading(_("Totals")) + _img(_histogram(totals, max_total), _("histogram of totals"))
+                                count=tally.students, mean=points(tally.mean), median=points(tally.median),
+                                max_score=points(tally.max_total))) + "</p>"
+    return (stats + _heading(_("Totals")) + _img(_histogram(tally.totals, tally.max_total), _("histogram of totals"))
             + _heading(_("Pass rate per exercise")) + _img(_pass_rate_chart(rates), _("pass rates"))
-            + _exercise_table(results, rates) + _mistakes_html(mistake_groups(reports))
+            + _exercise_table(tally, rates) + _mistakes_html(tally.mistakes())
             + _heading(_("Most frequent diagnoses"))
-            + "".join(_diagnoses_html(ex, rs) for ex, rs in results.items()))
+            + "".join(_diagnoses_html(ex, tally.exercises[ex]) for ex in order))
 
 
-def _histogram(totals: list[float], max_total: float) -> Figure:
+def _histogram(totals: Counter[float], max_total: float) -> Figure:
     fig = Figure(figsize=(7, 3), layout="constrained")
     ax = fig.subplots()
     bins = min(20, max(1, int(max_total)))
-    ax.hist(totals, bins=bins, range=(0, max_total or 1), color="#0969da", edgecolor="white")
+    values = sorted(totals)
+    ax.hist(values, bins=bins, range=(0, max_total or 1), weights=[totals[v] for v in values],
+            color="#0969da", edgecolor="white")
     ax.set_xlabel(_("total score"), **_label_font())
     ax.set_ylabel(_("students"), **_label_font())
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -95,32 +92,26 @@ def _pass_rate_chart(rates: dict[str, float]) -> Figure:
     return fig
 
 
-def _exercise_table(results: dict[str, list[ExerciseResult]], rates: dict[str, float]) -> str:
+def _exercise_table(tally: ClassTally, rates: dict[str, float]) -> str:
     rows = []
-    for ex, exercises in results.items():
-        statuses = Counter(e.status for e in exercises)
-        mean = statistics.fmean(e.score for e in exercises)
-        rows.append(f"<tr><td>{escape(ex)}</td><td>{escape(exercises[0].title)}</td>"
-                    f"<td>{points(mean)} / {points(exercises[0].max_score)}</td>"
-                    f"<td>{100 * rates[ex]:.0f}%</td>"
-                    + "".join(f"<td>{statuses[s]}</td>" for s in STATUSES) + "</tr>")
+    for ex, rate in rates.items():
+        exercise = tally.exercises[ex]
+        rows.append(f"<tr><td>{escape(ex)}</td><td>{escape(exercise.title)}</td>"
+                    f"<td>{points(exercise.mean)} / {points(exercise.max_score)}</td>"
+                    f"<td>{100 * rate:.0f}%</td>"
+                    + "".join(f"<td>{exercise.statuses[s]}</td>" for s in STATUSES) + "</tr>")
     names = (_("Exercise"), _("Title"), _("Mean"), _("Pass rate"), *map(status_label, STATUSES))
     head = "".join(f"<th>{escape(name)}</th>" for name in names)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _diagnoses_html(exercise_id: str, exercises: list[ExerciseResult]) -> str:
-    counts: Counter[str] = Counter()
-    examples: dict[str, str] = {}
-    for exercise in exercises:
-        for d in exercise.diagnoses:
-            examples.setdefault(d.code, d.message)
-        counts.update({d.code for d in exercise.diagnoses})
-    if not counts:
+def _diagnoses_html(exercise_id: str, exercise: ExerciseTally) -> str:
+    if not exercise.codes:
         return ""
-    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]
+    top = sorted(exercise.codes.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]
     rows = "".join(f"<tr><td><code>{escape(code)}</code></td><td>{n}</td>"
-                   f"<td>{escape(shorten(examples[code], EXAMPLE_CHARS))}</td></tr>" for code, n in top)
+                   f"<td>{escape(shorten(exercise.examples[code][1], EXAMPLE_CHARS))}</td></tr>"
+                   for code, n in top)
     head = "".join(f"<th>{escape(name)}</th>" for name in (_("Code"), _("Students"), _("Example message")))
     return f"<h3>{escape(exercise_id)}</h3><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 

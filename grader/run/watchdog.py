@@ -50,23 +50,25 @@ class Watchdog:
     def __init__(self, patience: Patience, clock: Callable[[], float] = time.monotonic) -> None:
         self.patience = patience
         self._clock = clock
-        self._sent: dict[Future[Any], float] = {}
-        self._tries: dict[str, int] = {}
+        self._sent: dict[Future[Any], tuple[float, str]] = {}
+        self._tries: dict[str, int] = {}  # only of the submissions in flight: a class is not kept
 
     def sent(self, future: Future[Any], key: str) -> None:
-        self._sent[future] = self._clock()
+        self._sent[future] = self._clock(), key
         self._tries[key] = self._tries.get(key, 0) + 1
 
     def wait(self, running: Collection[Future[Any]]) -> tuple[set[Future[Any]], list[str]]:
         """The futures done within one tick, and what the health check has to say."""
         done, _ = wait(running, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
         for future in done:
-            self._sent.pop(future, None)
+            _, key = self._sent.pop(future, (0.0, ""))
+            self._tries.pop(key, None)
         return done, self.patience.health()
 
     def overdue(self, running: Collection[Future[Any]]) -> list[Future[Any]]:
         now = self._clock()
-        late = [f for f in running if not f.done() and now - self._sent.get(f, now) > self.patience.seconds]
+        late = [f for f in running
+                if not f.done() and now - self._sent.get(f, (now, ""))[0] > self.patience.seconds]
         for future in late:
             self._sent.pop(future, None)
         return late
