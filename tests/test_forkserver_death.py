@@ -93,3 +93,40 @@ def test_a_server_killed_mid_submission_costs_a_rerun_not_a_grade(own_grader):
     assert report.score == clean.score and report.exercises == clean.exercises
     assert time.monotonic() - started < 30  # not the submission's 60 s limit
     assert _wait_gone(killed[0]) == "gone"
+
+
+def test_a_replacement_that_starts_slowly_is_not_charged_to_the_submission(monkeypatch):
+    """A grade waits for a fork server that is still starting; that server is killed, and its
+    replacement takes longer to start than the submission's whole time limit (torch's import on
+    a loaded machine, here a sleep before it boots): the grade is still the clean one.
+
+    This was the chaos run that scored a right submission 0: the wait for the starting server
+    ended when it died, the submission's clock started then, and the replacement's start-up
+    (started by the first spawn) was charged to it, so every probe ran out of time."""
+    from grader.api import Grader
+    from grader.run import forkserver
+
+    limit = 8.0
+    with Grader.open(str(REPO / "config.yaml"), {"limits": {"submission_seconds": limit}}) as grader:
+        grader.warm()
+        clean = grader.grade_bytes("s.py", RIGHT, "s")
+        monkeypatch.setattr(forkserver, "_BOOT", f"import time\ntime.sleep({limit + 2})\n" + forkserver._BOOT)
+        first = grader.server.pid
+        os.kill(first, signal.SIGKILL)
+        _wait_for(lambda: grader.server.generation == 1)
+        graded = []
+        grading = threading.Thread(target=lambda: graded.append(grader.grade_bytes("s.py", RIGHT, "s")))
+        grading.start()
+        _wait_for(lambda: grader.server.pid != first)  # the grade started a replacement and waits
+        os.kill(grader.server.pid, signal.SIGKILL)  # while it boots
+        grading.join(timeout=180)
+        assert graded, "the grade did not finish"
+        assert [e.status for e in graded[0].exercises] == [e.status for e in clean.exercises]
+        assert graded[0].score == clean.score and graded[0].exercises == clean.exercises
+
+
+def _wait_for(condition, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)

@@ -71,14 +71,19 @@ class ForkServer:
         self._reader.start()
 
     def wait_ready(self, seconds: float = START_SECONDS) -> None:
-        """Start a replacement for a dead server and wait until it has warmed up: a
-        submission's time limit must not pay for the server's start-up."""
-        with self._lock:
-            if not self._alive and not self._closed:
-                self._start()
-            ready = self._ready
-        if not ready.wait(seconds):
-            raise RuntimeError(f"the fork server did not start within {seconds:g} s")
+        """Start a replacement for a dead server and wait until one has warmed up (a server
+        that dies while starting also ends the wait on it: a replacement is started then)."""
+        for _ in range(3):
+            with self._lock:
+                if not self._alive and not self._closed:
+                    self._start()
+                ready = self._ready
+            if not ready.wait(seconds):
+                raise RuntimeError(f"the fork server did not start within {seconds:g} s")
+            with self._lock:
+                if self._alive or self._closed:
+                    return
+        raise RuntimeError("the fork server died three times in a row while starting")
 
     def lost_since(self, generation: int) -> bool:
         """True when the server that was current at `generation` has died since."""

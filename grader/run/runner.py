@@ -78,16 +78,18 @@ class Runner:
         return self._run_once(job)
 
     def _run_once(self, job: dict[str, Any]) -> RunResult:
-        self.server.wait_ready()
+        """The submission's time limit counts only while one of its children runs: never the
+        start of a fork server (spawn may start a replacement and wait seconds for it)."""
         result = RunResult()
         output = OutputBuffer(self.limits.output_kb * 1024)
         pending = list(job["probes"])
         skip_cells: list[int] = []
-        deadline = time.monotonic() + self.limits.submission_seconds
+        left = self.limits.submission_seconds
         budget = CallBudget(self.limits.hung_seconds)
         for _attempt in range(MAX_RESTARTS + 1):
             attempt_job = {**job, "probes": pending, "skip_cells": skip_cells, "hung": budget.to_dict()}
-            outcome = self._attempt(attempt_job, result, output, deadline, budget)
+            outcome = self._attempt(attempt_job, result, output, left, budget)
+            left -= outcome.seconds
             pending = [p for p in pending if p["key"] not in result.probes]
             if outcome.finished:
                 break
@@ -102,7 +104,7 @@ class Runner:
             else:
                 result.probes[key] = {"outcome": "died", **outcome.death}
                 pending = [p for p in pending if p["key"] != key]
-            if time.monotonic() >= deadline:
+            if left <= 0:
                 break
         for item in pending:
             result.probes.setdefault(item["key"], {"outcome": "died", "reason": "timeout",
@@ -123,7 +125,7 @@ class Runner:
             self._slot_lock.notify()
 
     def _attempt(self, job: dict[str, Any], result: RunResult, output: OutputBuffer,
-                 deadline: float, budget: CallBudget) -> "_Outcome":
+                 seconds_left: float, budget: CallBudget) -> "_Outcome":
         slot = self._acquire_slot()
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
@@ -150,12 +152,13 @@ class Runner:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
         try:
-            if self.server.lost_since(generation):  # spawned on a replacement: time went on its start
-                raise _ServerLost
-            reader = _Reader(result, output, self.limits, deadline, ProbeClock(job["probes"], budget))
+            running = time.monotonic()
+            reader = _Reader(result, output, self.limits, running + seconds_left,
+                             ProbeClock(job["probes"], budget))
             outcome = reader.follow(pid, result_r, output_r, wake_r, exit_code)
-            if not outcome.finished and self.server.lost_since(generation):
+            if not outcome.finished and self.server.lost_since(generation):  # the child died with it
                 raise _ServerLost
+            outcome.seconds = time.monotonic() - running
             return outcome
         finally:
             ForkServer.kill(pid)
@@ -187,6 +190,7 @@ class _Outcome:
     finished: bool
     culprit: tuple[str, Any] | None = None
     death: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0  # how long the child ran: what the attempt cost the submission's limit
 
 
 class _Reader:
