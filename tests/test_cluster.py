@@ -12,6 +12,7 @@ message without Dask, and bad --cluster values.
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -206,6 +208,28 @@ class Recording(ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs) -> Future:
         self.sent.append(super().submit(fn, *args, **kwargs))
         return self.sent[-1]
+
+
+def test_a_settled_report_is_let_go_at_once_not_at_a_full_gc_collection():
+    """The batch drops each report once it is recorded: the executor's two futures must not keep
+    each other, and the report, alive until a full collection (a class's worth can pile up)."""
+    report = Report(submission="a.py", student="a", score=1.0, max_score=2.0, exercises=())
+    sent = threading.Event()  # the task ends after both futures are linked, as a real one does
+
+    def grade(*args) -> Report:
+        sent.wait(10)
+        return report
+
+    gc.disable()
+    try:
+        with ThreadPoolExecutor(1) as inner:
+            future = ReportExecutor(inner).submit(grade, "a.py", b"x", "a")
+            sent.set()
+            received = weakref.ref(future.result())
+            del future
+        assert received() is None
+    finally:
+        gc.enable()
 
 
 def test_only_plain_json_crosses_and_an_unreadable_file_is_not_a_task_error():

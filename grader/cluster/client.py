@@ -58,15 +58,20 @@ class ReportExecutor(Executor):
     def submit(self, fn: Callable[..., Report], /, *args: Any, **kwargs: Any) -> Future[Report]:
         remote = self._inner.submit(graded_record, fn, *args, **kwargs)
         local: Future[Report] = Future()
-        local.add_done_callback(lambda f: f.cancelled() and remote.cancel())
-        remote.add_done_callback(partial(_settle, local))
+        # Until it settles, cancelling `local` cancels `remote`; then the link is dropped, or the
+        # two futures would keep each other (and the report) alive until a full gc collection.
+        unsettled = [remote]
+        local.add_done_callback(lambda f: f.cancelled() and unsettled and unsettled[0].cancel())
+        remote.add_done_callback(partial(_settle, local, unsettled))
         return local
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._inner.shutdown(wait=wait and not cancel_futures)
 
 
-def _settle(local: Future[Report], remote: Future[dict[str, Any]]) -> None:
+def _settle(local: Future[Report], unsettled: list[Future[dict[str, Any]]],
+            remote: Future[dict[str, Any]]) -> None:
+    unsettled.clear()
     if remote.cancelled():
         local.cancel()
     if not local.set_running_or_notify_cancel():  # cancelled: this wakes whoever waits on it

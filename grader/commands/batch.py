@@ -34,6 +34,7 @@ from grader.render.feedback import to_html, to_markdown
 from grader.render.numbers import points
 from grader.commands.gradebook import Gradebook
 from grader.pack.limits import Limits
+from grader.insight.mistakes import results_in
 from grader.model import ExerciseResult, Report
 from grader.render.class_tally import ClassTally
 from grader.render.plaintext import to_plain
@@ -125,7 +126,7 @@ def _stored_result(gradebook: Gradebook, result: BatchResult, pack_hash: str, st
     report = gradebook.lookup(student, result.content_hash(student), pack_hash)
     if report is None:
         raise LookupError(f"{student} was tallied but is not in {gradebook.path}")
-    return next(e for e in report.exercises if e.id == exercise)
+    return results_in([report])(student, exercise)
 
 
 def _grade_all(todo: list[ClassEntry], gradebook: Gradebook, grade: GradeFn, pack_hash: str,

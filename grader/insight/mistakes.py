@@ -18,6 +18,8 @@ from grader.model import ExerciseResult, Report
 MIN_STUDENTS = 2
 MAX_DETAILS = 400
 
+ResultOf = Callable[[str, str], ExerciseResult]  # (student, exercise id) -> that student's result
+
 
 @dataclass(frozen=True)
 class Mistake:
@@ -32,12 +34,17 @@ class Mistake:
 def mistake_groups(reports: Sequence[Report]) -> dict[str, list[Mistake]]:
     """Per exercise, its shared mistakes, most students first."""
     tally = MistakeTally()
-    by_student = {r.student: r for r in reports}
     for report in reports:
         for result in report.exercises:
             tally.add(report.student, result)
     order = dict.fromkeys(e.id for r in sorted(reports, key=lambda r: r.student) for e in r.exercises)
-    return tally.groups(list(order), lambda student, exercise: _result(by_student[student], exercise))
+    return tally.groups(list(order), results_in(reports))
+
+
+def results_in(reports: Sequence[Report]) -> ResultOf:
+    """Each student's result of an exercise, from reports in memory."""
+    by_student = {r.student: r for r in reports}
+    return lambda student, exercise: next(e for e in by_student[student].exercises if e.id == exercise)
 
 
 class MistakeTally:
@@ -63,8 +70,7 @@ class MistakeTally:
         count, first = groups.get(digest, (0, student))
         groups[digest] = (count + 1, min(first, student))
 
-    def groups(self, order: Sequence[str],
-               result_of: Callable[[str, str], ExerciseResult]) -> dict[str, list[Mistake]]:
+    def groups(self, order: Sequence[str], result_of: ResultOf) -> dict[str, list[Mistake]]:
         """Per exercise in `order`, its shared mistakes, most students first; `result_of(student,
         exercise)` fetches a group's example, the result of its first student by name."""
         found = {}
@@ -76,10 +82,6 @@ class MistakeTally:
             if mistakes:
                 found[exercise] = sorted(mistakes, key=lambda m: (-m.students, m.diagnosis))
         return found
-
-
-def _result(report: Report, exercise: str) -> ExerciseResult:
-    return next(e for e in report.exercises if e.id == exercise)
 
 
 def _mistake(exercise: str, example: ExerciseResult, students: int, attempts: int) -> Mistake:

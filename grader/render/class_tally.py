@@ -14,12 +14,10 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Callable, Iterator, Sequence
+from typing import Iterator, Sequence
 
-from grader.insight.mistakes import Mistake, MistakeTally
+from grader.insight.mistakes import Mistake, MistakeTally, ResultOf, results_in
 from grader.model import ExerciseResult, Report
-
-ResultOf = Callable[[str, str], ExerciseResult]  # (student, exercise id) -> that student's result
 
 
 @dataclass
@@ -64,8 +62,7 @@ class ClassTally:
     @classmethod
     def of(cls, reports: Sequence[Report]) -> ClassTally:
         """The tally of reports already in memory (the web service's, the tests')."""
-        by_student = {r.student: r for r in reports}
-        tally = cls(lambda student, exercise: next(e for e in by_student[student].exercises if e.id == exercise))
+        tally = cls(results_in(reports))
         for report in reports:
             tally.add(report)
         return tally
