@@ -10,6 +10,7 @@ import importlib.util
 import sys
 import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,14 +21,20 @@ from grader.pack.kinds import KINDS
 from grader.pack.load import Exercise, Pack
 from grader.pack.probes import Probe, probes_for
 
+# Students whose own references (a per-student exercise's) are kept: those being graded now,
+# and a few more. A batch of thousands must not keep every student's; evicted ones are computed
+# again, identically (they are seeded), if asked for again.
+STUDENTS_KEPT = 64
+
 
 class References:
-    """Reference observations, computed on demand from the solutions and kept per student."""
+    """Reference observations, computed on demand from the solutions; those of a per-student
+    exercise are kept for the STUDENTS_KEPT students asked for last."""
 
     def __init__(self, pack: Pack):
         self.pack = pack
         self._modules: dict[str, ModuleType] = {}
-        self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._by_student: OrderedDict[str, dict[tuple[str, str], dict[str, Any]]] = OrderedDict()
         self._seconds: dict[str, float] = {}
         self._lock = threading.RLock()
 
@@ -41,17 +48,27 @@ class References:
     def observe(self, exercise: Exercise, item: Probe, like: str = "", student: str = "") -> dict[str, Any]:
         """The solution's (or a known-wrong answer's) observation for the same probe."""
         student = exercise.seed_owner(student)
-        key = (item.key, like, student)
+        key = (item.key, like)
         with self._lock:
-            if key not in self._cache:
+            cache = self._kept(student)
+            if key not in cache:
                 function = getattr(self.module(exercise), like or item.function, None)
                 if function is None:
                     raise PackError([PackProblem(exercise.file, 0, 0, "diagnoses" if like else "solution",
                                                  f"solutions/{exercise.solution}.py defines no "
                                                  f"{like or item.function!r}")])
-                self._cache[key] = probe.observe(item.kind, function, item.specs, item.seed,
-                                                 item.options, student=student)
-            return self._cache[key]
+                cache[key] = probe.observe(item.kind, function, item.specs, item.seed,
+                                           item.options, student=student)
+            return cache[key]
+
+    def _kept(self, student: str) -> dict[tuple[str, str], dict[str, Any]]:
+        """The cache of `student` ("": everyone's), now the most recently used."""
+        cache = self._by_student.pop(student, None) or {}
+        self._by_student[student] = cache
+        for old in list(self._by_student)[:-STUDENTS_KEPT]:
+            if old:  # the shared references stay
+                del self._by_student[old]
+        return cache
 
     def seconds(self, exercise: Exercise, item: Probe) -> float:
         """The solution's wall time on this probe, from a second run (the first one pays torch's
