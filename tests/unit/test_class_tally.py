@@ -27,7 +27,7 @@ def _report(student: str, rng: random.Random) -> Report:
                   max_score=6.0, exercises=tuple(exercises))
 
 
-@pytest.mark.parametrize("n", [1, 2, 40])
+@pytest.mark.parametrize("n", [1, 40])
 def test_the_page_does_not_depend_on_the_order_reports_come_in(n):
     rng = random.Random(n)
     reports = [_report(f"s{i:03d}", rng) for i in range(n)]
