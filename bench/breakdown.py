@@ -18,8 +18,8 @@ wrappers), and runs the same code paths as `python -m grader batch` / `python -m
 Totals come from the kernel: the parent's RUSAGE_SELF, the server's utime/stime and its
 reaped children's cutime/cstime from /proc, so what the timers miss shows as "other".
 
---cprofile: also profile each child's run_job with cProfile and print the top functions of
-the slowest child (what a per-probe cost is made of).
+--cprofile: also profile each child's run_job with cProfile and print the top functions,
+summed over all children (what a per-probe cost is made of).
 """
 from __future__ import annotations
 
@@ -97,12 +97,32 @@ def patch(module, attribute: str, acc: Acc, name: str, clock=time.thread_time, w
 def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     """Wrap the engine's stages; call before the Grader (and so the fork server) exists.
 
+    The fork server is a fresh interpreter (forkserver._BOOT), so the parent's wrappers never
+    reach it: its boot string is extended here to import this module and call `install_server`
+    there, before the server's loop starts (the children it forks inherit those wrappers).
     batch_mode=False (the CLI timeline) imports nothing the CLI would not: no matplotlib in the
     parent, no grader.commands.batch; the PNG rendering then shows inside "figure capture"."""
-    from grader import api
+    from grader.run import forkserver
+
+    boot = (f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nimport breakdown\n"
+            f"breakdown.install_server({str(profile_dir)!r}, {cprofile!r}, {batch_mode!r})\n")
+    marker = "from grader.run.forkserver import main"
+    if marker not in forkserver._BOOT:
+        raise SystemExit("bench/breakdown.py: forkserver._BOOT changed; update install()")
+    forkserver._BOOT = forkserver._BOOT.replace(marker, boot + marker)
+    install_parent(batch_mode)
+
+
+def install_server(profile_dir: str, cprofile: bool, batch_mode: bool) -> None:
+    """In the fork server's interpreter: wrap the server's and the children's stages."""
+    import cProfile  # noqa: F401 - children import nothing after the sandbox closes the files
+    import importlib.abc  # noqa: F401
+    import pstats  # noqa: F401
+    import traceback  # noqa: F401
+
     from grader.observe import figures
-    from grader.run import forkserver, harness, references, runner, sandbox
-    from grader.source import submission
+    from grader.run import forkserver, harness, sandbox
+    profile_dir = Path(profile_dir)
 
     # --- child: its only thread's CPU. Not process_time: with RLIMIT_CPU set (the sandbox's
     # cpu_seconds) Linux reads the process clock from the group cputimer, updated at ticks and
@@ -113,19 +133,7 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     patch(harness, "_names", CHILD, "names", pclock)
     patch(harness.standins, "install", CHILD, "stand-ins (d2l, IPython)", pclock)
     patch(figures.FigureCapture, "collect", CHILD, "figure capture (incl. PNG)", pclock)
-    if batch_mode:
-        import matplotlib.figure
-
-        original_savefig = matplotlib.figure.Figure.savefig
-
-        def savefig(self, *args, **kwargs):
-            started = time.thread_time()
-            try:
-                return original_savefig(self, *args, **kwargs)
-            finally:
-                (CHILD if os.getpid() != PARENT_PID else PARENT).add("  of which PNG savefig",
-                                                                     time.thread_time() - started)
-        matplotlib.figure.Figure.savefig = savefig
+    time_savefig(CHILD)
     patch(harness.RecordWriter, "send", CHILD, "record JSON encode + write", pclock)
     if hasattr(sandbox, "enter"):
         original_enter = sandbox.enter
@@ -143,6 +151,7 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
 
     def run_job(job, writer):
         CHILD.add("fork to run_job", time.thread_time())
+        faults_at_start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         profiler = None
         if cprofile:
             import cProfile
@@ -177,14 +186,13 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
                 CHILD.add(f"threads at done: {threads}", 0.0)
                 extra = {"type": "bench", "acc": CHILD.plain(), "cpu": time.thread_time(),
                          "new_modules": sorted(set(sys.modules) - modules_before), "stacks": stacks,
-                         "minflt": ru.ru_minflt, "majflt": ru.ru_majflt, "maxrss_mb": ru.ru_maxrss / 1024}
+                         "minflt": ru.ru_minflt, "minflt_before_run_job": faults_at_start, "majflt": ru.ru_majflt, "maxrss_mb": ru.ru_maxrss / 1024}
                 if profiler is not None:
                     import pstats
 
                     stats = pstats.Stats(profiler)
-                    top = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])[:40]
-                    extra["cprofile"] = [[f"{Path(k[0]).name}:{k[1]}({k[2]})", v[1], round(v[2], 4),
-                                          round(v[3], 4)] for k, v in top]
+                    extra["cprofile"] = [[f"{Path(k[0]).name}:{k[1]}({k[2]})", v[1], round(v[2], 5),
+                                          round(v[3], 5)] for k, v in stats.stats.items()]
                 send(extra)
             return send(record)
         writer.send = send_with_bench
@@ -224,7 +232,28 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
         return original_serve(*args, **kwargs)
     forkserver._serve = serve
 
-    # --- parent (per-thread CPU) ---
+
+def time_savefig(acc: Acc) -> None:
+    """PNG rendering, wherever it happens (a child's figures, the parent's summary)."""
+    import matplotlib.figure
+
+    original_savefig = matplotlib.figure.Figure.savefig
+
+    def savefig(self, *args, **kwargs):
+        started = time.thread_time()
+        try:
+            return original_savefig(self, *args, **kwargs)
+        finally:
+            acc.add("  of which PNG savefig", time.thread_time() - started)
+    matplotlib.figure.Figure.savefig = savefig
+
+
+def install_parent(batch_mode: bool) -> None:
+    """In the grader's process: per-thread CPU of each stage."""
+    from grader import api
+    from grader.run import references, runner
+    from grader.source import submission
+
     patch(submission, "parse_submission", PARENT, "parse notebook (nbformat)")
     patch(api, "parse_submission", PARENT, "parse notebook (nbformat)")
     patch(api, "SourceIndex", PARENT, "static analysis (ast)")
@@ -259,15 +288,13 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     if not batch_mode:
         return
     from grader.commands import batch, gradebook
+    time_savefig(PARENT)
     patch(batch, "discover", PARENT, "discover (sha256)", wall=True)
     patch(gradebook.Gradebook, "record", PARENT, "gradebook.record (JSON + SQLite)", wall=True)
     patch(batch, "_write_outputs", PARENT, "write outputs (csv, reports, feedback, summary)", wall=True)
     patch(batch, "write_summary", PARENT, "  of which summary.html (matplotlib)", wall=True)
     patch(batch, "to_html", PARENT, "  of which feedback html")
     patch(batch, "to_markdown", PARENT, "  of which feedback md")
-
-
-PARENT_PID = os.getpid()
 
 
 def proc_times(pid: int) -> tuple[float, float]:
@@ -318,6 +345,24 @@ def print_acc(title: str, acc: dict[str, list[float]], per: int, total: float | 
     orphans = [n for parent, names in children.items() if parent is not None and parent not in acc for n in names]
     for name in orphans:
         show(name)
+
+
+def print_profile(records: list[dict], top: int) -> None:
+    """Every child's cProfile summed, per child run: the top functions by cumulative and by own
+    time (cumulative times of recursive functions are counted once per child, as cProfile does)."""
+    summed: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0, 0.0])
+    for record in records:
+        for name, calls, tottime, cumtime in record.get("cprofile", []):
+            entry = summed[name]
+            entry[0] += calls
+            entry[1] += tottime
+            entry[2] += cumtime
+    runs = max(len(records), 1)
+    for title, column in (("cumulative", 2), ("own time", 1)):
+        print(f"  cProfile of run_job, summed over {runs} children, per child, top {title}:")
+        for name, (calls, tottime, cumtime) in sorted(summed.items(), key=lambda kv: -kv[1][column])[:top]:
+            print(f"    {cumtime / runs * 1000:>8.1f} ms cum {tottime / runs * 1000:>7.1f} ms self "
+                  f"{calls / runs:>8.1f} calls  {name}")
 
 
 def profile_batch(args: argparse.Namespace) -> None:
@@ -372,8 +417,10 @@ def profile_batch(args: argparse.Namespace) -> None:
               f"incl. exit/teardown); {children_cpu / max(runs, 1) * 1000:.1f} ms reported up to 'done'")
         print_acc("CHILD stages (process CPU)", dict(child_acc), max(runs, 1))
         faults = sum(r["minflt"] for r in CHILD_RECORDS) / max(runs, 1)
+        early = sum(r.get("minflt_before_run_job", 0) for r in CHILD_RECORDS) / max(runs, 1)
         rss = max((r["maxrss_mb"] for r in CHILD_RECORDS), default=0)
-        print(f"    minor page faults {faults:.0f}/child (copy-on-write after fork), max RSS {rss:.0f} MB")
+        print(f"    minor page faults {faults:.0f}/child up to 'done' ({early:.0f} before run_job; "
+              f"copy-on-write after fork), max RSS {rss:.0f} MB")
         imported = collections.Counter(m for r in CHILD_RECORDS for m in r.get("new_modules", []))
         if imported:
             print(f"    modules imported after fork ({len(imported)}): " + ", ".join(
@@ -385,10 +432,7 @@ def profile_batch(args: argparse.Namespace) -> None:
             print("  wall of once-per-run stages (s): " + ", ".join(
                 f"{k} {v[0]:.2f}" for k, v in WALL.plain().items()))
         if args.cprofile and CHILD_RECORDS:
-            slowest = max(CHILD_RECORDS, key=lambda r: r["cpu"])
-            print(f"  cProfile of the slowest child ({slowest['cpu'] * 1000:.0f} ms), top cumulative:")
-            for name, calls, tottime, cumtime in slowest.get("cprofile", [])[:args.top]:
-                print(f"    {cumtime * 1000:>8.1f} ms cum {tottime * 1000:>7.1f} ms self {calls:>6} {name}")
+            print_profile(CHILD_RECORDS, args.top)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
