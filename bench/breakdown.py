@@ -156,7 +156,7 @@ def install_server(profile_dir: str, cprofile: bool, batch_mode: bool) -> None:
         if cprofile:
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.thread_time)  # CPU, not the wall time spent blocked
             profiler.enable()
         send = writer.send
         modules_before = set(sys.modules)
@@ -172,7 +172,11 @@ def install_server(profile_dir: str, cprofile: bool, batch_mode: bool) -> None:
                 return None
         sys.meta_path.insert(0, Finder())
 
+        timeouts = [0]
+
         def send_with_bench(record):
+            if record.get("type") == "probe" and (record.get("deadline") or record.get("not_run")):
+                timeouts[0] += 1
             if record.get("type") != "done":
                 started = time.thread_time()
                 send(record)
@@ -184,7 +188,7 @@ def install_server(profile_dir: str, cprofile: bool, batch_mode: bool) -> None:
                 ru = resource.getrusage(resource.RUSAGE_SELF)
                 threads = open("/proc/self/status").read().split("Threads:")[1].split()[0]
                 CHILD.add(f"threads at done: {threads}", 0.0)
-                extra = {"type": "bench", "acc": CHILD.plain(), "cpu": time.thread_time(),
+                extra = {"type": "bench", "acc": CHILD.plain(), "cpu": time.thread_time(), "timeouts": timeouts[0],
                          "new_modules": sorted(set(sys.modules) - modules_before), "stacks": stacks,
                          "minflt": ru.ru_minflt, "minflt_before_run_job": faults_at_start, "majflt": ru.ru_majflt, "maxrss_mb": ru.ru_maxrss / 1024}
                 if profiler is not None:
@@ -347,6 +351,15 @@ def print_acc(title: str, acc: dict[str, list[float]], per: int, total: float | 
         show(name)
 
 
+def summed_stages(records: list[dict]) -> dict[str, list[float]]:
+    summed: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0])
+    for record in records:
+        for name, (seconds, calls) in record["acc"].items():
+            summed[name][0] += seconds
+            summed[name][1] += calls
+    return dict(summed)
+
+
 def print_profile(records: list[dict], top: int) -> None:
     """Every child's cProfile summed, per child run: the top functions by cumulative and by own
     time (cumulative times of recursive functions are counted once per child, as cProfile does)."""
@@ -403,11 +416,6 @@ def profile_batch(args: argparse.Namespace) -> None:
               f"parent CPU {c_batch:.2f} s = {c_batch / max(n, 1) * 1000:.1f} ms/sub")
         server = json.loads((scratch / "server.json").read_text()) if (scratch / "server.json").exists() else {}
         children_cpu = sum(r["cpu"] for r in CHILD_RECORDS)
-        child_acc: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0])
-        for record in CHILD_RECORDS:
-            for name, (seconds, calls) in record["acc"].items():
-                child_acc[name][0] += seconds
-                child_acc[name][1] += calls
         runs = len(CHILD_RECORDS)
         print(f"per submission (n={n}; {runs} child runs reported):")
         print_acc("PARENT (thread CPU, per stage)", PARENT.plain(), max(n, 1), c_batch)
@@ -415,7 +423,15 @@ def profile_batch(args: argparse.Namespace) -> None:
                   server_self)
         print(f"  CHILDREN: {server_children / max(n, 1) * 1000:.1f} ms/sub by the kernel (cutime+cstime, "
               f"incl. exit/teardown); {children_cpu / max(runs, 1) * 1000:.1f} ms reported up to 'done'")
-        print_acc("CHILD stages (process CPU)", dict(child_acc), max(runs, 1))
+        print_acc("CHILD stages (thread CPU)", summed_stages(CHILD_RECORDS), max(runs, 1))
+        hung = [r for r in CHILD_RECORDS if r.get("timeouts")]
+        if hung:
+            hung_cpu = sum(r["cpu"] for r in hung)
+            print(f"    of which {len(hung)} child runs with a timed-out call: {hung_cpu / max(n, 1) * 1000:.1f} ms/sub "
+                  f"({hung_cpu / len(hung) * 1000:.0f} ms each); the other {runs - len(hung)}: "
+                  f"{(children_cpu - hung_cpu) / max(runs - len(hung), 1) * 1000:.0f} ms each, by stage:")
+            print_acc("CHILD stages, runs without a timeout (thread CPU)",
+                      summed_stages([r for r in CHILD_RECORDS if not r.get("timeouts")]), max(runs - len(hung), 1))
         faults = sum(r["minflt"] for r in CHILD_RECORDS) / max(runs, 1)
         early = sum(r.get("minflt_before_run_job", 0) for r in CHILD_RECORDS) / max(runs, 1)
         rss = max((r["maxrss_mb"] for r in CHILD_RECORDS), default=0)
