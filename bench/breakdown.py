@@ -261,7 +261,8 @@ def install_parent(batch_mode: bool) -> None:
     patch(submission, "parse_submission", PARENT, "parse notebook (nbformat)")
     patch(api, "parse_submission", PARENT, "parse notebook (nbformat)")
     patch(api, "SourceIndex", PARENT, "static analysis (ast)")
-    patch(api, "grade_exercise", PARENT, "judge exercises (compare, diagnose)")
+    from grader.judge import grade
+    patch(grade, "grade_exercise", PARENT, "judge exercises (compare, diagnose)")  # imported at each call
     patch(references.References, "warm", PARENT, "references warm()", wall=True)
     original_observe = references.References.observe
 
