@@ -31,12 +31,14 @@ if TYPE_CHECKING:
 class Grader:
     """A loaded pack, its references and a warm fork server."""
 
-    def __init__(self, settings: Settings, *, jobs: int = 1, figure_images: bool = True):
+    def __init__(self, settings: Settings, *, jobs: int = 1, figure_images: bool = True,
+                 full_warm_up: bool = True):
         from grader.run.forkserver import ForkServer
 
         self.settings = settings
         self.figure_images = figure_images
-        self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
+        self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation,
+                                 full_warm_up)
         import torch  # noqa: F401 - imported here while the fork server imports its own
 
         from grader.run.references import References
@@ -53,11 +55,13 @@ class Grader:
 
     @classmethod
     def open(cls, config: str | None = None, overrides: dict[str, Any] | None = None,
-             *, jobs: int = 1, figure_images: bool = True) -> "Grader":
+             *, jobs: int = 1, figure_images: bool = True, full_warm_up: bool = True) -> "Grader":
         """`figure_images=False` skips rendering the student's figures as PNG (a terminal
-        report shows none), which saves a tenth of a second per submission."""
+        report shows none), which saves a tenth of a second per submission.
+        `full_warm_up=False`, for one submission, leaves to its child what only some children
+        need (sympy, matplotlib's first draw) instead of paying it before the first fork."""
         return cls(load_settings(find_config(config), overrides), jobs=jobs,
-                   figure_images=figure_images)
+                   figure_images=figure_images, full_warm_up=full_warm_up)
 
     @property
     def pack_hash(self) -> str:

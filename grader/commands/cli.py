@@ -42,7 +42,7 @@ def grade_command(argv: list[str]) -> int:
 
     submission = read_submission(Path(args.submission))
     with Grader.open(args.config, settings_overrides(args),
-                     figure_images=args.format in FORMATS_WITH_FIGURES) as grader:
+                     figure_images=args.format in FORMATS_WITH_FIGURES, full_warm_up=False) as grader:
         report = grader.grade(submission, args.student, public_only=args.public_only)
     text = render(report, args.format, verbose=args.verbose)
     if args.out:

@@ -45,8 +45,10 @@ START_SECONDS = 180.0
 class ForkServer:
     """The parent's handle on the server process; `spawn` and `kill` are thread-safe."""
 
-    def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto"):
-        self._settings = (limits, protected, isolation)
+    def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto",
+                 full_warm_up: bool = True):
+        """`full_warm_up=False` (one submission) warms up only what every child needs."""
+        self._settings = (limits, protected, isolation, full_warm_up)
         self._lock = threading.Lock()
         self._next_id = 0
         self._spawned: dict[int, threading.Event] = {}
@@ -200,9 +202,9 @@ def _reap_server(pid: int) -> None:
 def _exec_server(server_sock: socket.socket, settings: tuple) -> int:
     """A fresh interpreter with the allow-listed environment: it has seen no solution and no
     secret of the grader's (an exec'd process's /proc/PID/environ is what it was given)."""
-    limits, protected, isolation = settings
+    limits, protected, isolation, full_warm_up = settings
     arguments = {"path": sys.path, "limits": limits.to_dict(), "protected": protected,
-                 "isolation": isolation, "fd": server_sock.fileno()}
+                 "isolation": isolation, "full_warm_up": full_warm_up, "fd": server_sock.fileno()}
     return subprocess.Popen([sys.executable, "-c", _BOOT, json.dumps(arguments)],
                             env=environment.for_server(), pass_fds=(server_sock.fileno(),),
                             stdin=subprocess.DEVNULL).pid
@@ -216,6 +218,7 @@ def main(settings: dict[str, Any]) -> None:
     """The server process's entry point."""
     sock = socket.socket(fileno=settings["fd"])
     try:
+        _warm_up(settings["full_warm_up"])
         _serve(sock, Limits.from_mapping(settings["limits"]), settings["protected"],
                settings["isolation"])
     except BaseException:
@@ -225,7 +228,6 @@ def main(settings: dict[str, Any]) -> None:
 
 def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation: str) -> None:
     """The server loop: fork on request, report exits, leave no process of a job behind."""
-    _warm_up()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     capabilities = sandbox.prepare_server() if isolation != "none" else {"level": "none"}
@@ -255,31 +257,38 @@ def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation:
         _reap(sock, jobs)
 
 
-def _warm_up() -> None:
+def _warm_up(full: bool) -> None:
     """Pay once, here, what every child would otherwise pay on first use (in parallel with
     the parent, which meanwhile reads the submission and computes the references).
 
-    torch imports sympy (via torch.fx) the first time a gradient argument is passed, ~1.5 s;
-    matplotlib loads its fonts at the first draw. Ops run single-threaded: a multi-threaded op
-    before fork can hang the child's first matmul.
+    A gradient argument is checked without sympy (observe/lazy_sympy.py). matplotlib loads its
+    fonts at the first draw; a full warm-up (many submissions) pays that and sympy here, for
+    the children that need them; one submission's child pays them only if it does. Ops run
+    single-threaded: a multi-threaded op before fork can hang the child's first matmul.
     """
     import importlib
     import io
 
+    import torch
+
     for name in _PRELOAD:
         importlib.import_module(name)
     import matplotlib.pyplot as plt
-    import torch
     import torch.autograd.functional  # noqa: F401 - ruled-out calls are resolved against it
     import torch.func  # noqa: F401
-    import torch.fx.experimental.symbolic_shapes  # noqa: F401
 
+    from grader.observe import lazy_sympy
+
+    lazy_sympy.install()
     torch.set_num_threads(1)
     x = torch.ones(3, requires_grad=True)
     (x * x).backward(gradient=torch.ones(3))
     (first,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
     torch.autograd.grad(first.sum(), x)
     repr(x)
+    if not full:
+        return
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401
     figure = plt.figure()
     plt.plot([0.0, 1.0], [0.0, 1.0], label="warm")
     plt.legend()

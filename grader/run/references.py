@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader.observe import probe
+from grader.observe import lazy_sympy, probe
 from grader.errors import PackError, PackProblem
 from grader.pack.kinds import KINDS
 from grader.pack.load import Exercise, Pack
@@ -25,6 +25,7 @@ class References:
     """Reference observations, computed on demand from the solutions and kept per student."""
 
     def __init__(self, pack: Pack):
+        lazy_sympy.install()
         self.pack = pack
         self._modules: dict[str, ModuleType] = {}
         self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
