@@ -44,11 +44,11 @@ def median(values: list[float]) -> float:
     return ordered[len(ordered) // 2]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     directory = Path(tempfile.mkdtemp(prefix="bench-timeline-"))
     load_before = os.getloadavg()
     torch_walls, exits = [], []

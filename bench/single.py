@@ -2,7 +2,7 @@
 
     python bench/single.py [SUBMISSION] [--repeat 5]
 
-Prints the medians of wall seconds, CPU seconds and peak memory (PSS of the whole process
+The two commands alternate, round after round. Prints the medians of wall seconds, CPU seconds and peak memory (PSS of the whole process
 tree: grader, fork server, child), and the ratios to the torch import.
 """
 from __future__ import annotations
@@ -26,11 +26,12 @@ def main() -> None:
         "python -c 'import torch'": [sys.executable, "-c", "import torch"],
         "python -m grader SUBMISSION": [sys.executable, "-m", "grader", args.submission],
     }
-    rows = {}
-    for name, command in commands.items():
-        runs = [run(command, cwd=str(REPO)) for _ in range(args.repeat)]
-        rows[name] = (median([r.wall for r in runs]), median([r.cpu for r in runs]),
-                      median([r.peak_mb for r in runs]))
+    runs: dict[str, list] = {name: [] for name in commands}
+    for _ in range(args.repeat):  # alternated, so that a change of load hits both alike
+        for name, command in commands.items():
+            runs[name].append(run(command, cwd=str(REPO)))
+    rows = {name: (median([r.wall for r in done]), median([r.cpu for r in done]),
+                   median([r.peak_mb for r in done])) for name, done in runs.items()}
     base = rows["python -c 'import torch'"]
     print(f"{'command':<30}{'wall s':>9}{'CPU s':>9}{'peak MB':>10}{'wall ×':>9}{'CPU ×':>8}{'mem ×':>8}")
     for name, (wall, cpu, peak) in rows.items():
