@@ -1,6 +1,6 @@
 """One submission from the command line, against `python -c "import torch"` in the same session.
 
-    python bench/single.py [SUBMISSION] [--repeat 5]
+    python bench/single.py [SUBMISSION] [--repeat 5] [--before CHECKOUT]
 
 The two commands alternate, round after round. Prints the medians of wall seconds, CPU seconds and peak memory (PSS of the whole process
 tree: grader, fork server, child), and the ratios to the torch import.
@@ -8,6 +8,7 @@ tree: grader, fork server, child), and the ratios to the torch import.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -21,15 +22,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", metavar="CHECKOUT",
+                        help="also run the grader of another checkout (git archive REV | tar -x -C DIR)")
     args = parser.parse_args()
-    commands = {
-        "python -c 'import torch'": [sys.executable, "-c", "import torch"],
-        "python -m grader SUBMISSION": [sys.executable, "-m", "grader", args.submission],
-    }
+    grade = [sys.executable, "-m", "grader", args.submission]
+    commands = {"python -c 'import torch'": ([sys.executable, "-c", "import torch"], None),
+                "python -m grader SUBMISSION": (grade, {"PYTHONPATH": str(REPO)})}
+    if args.before:
+        commands["  the same, --before checkout"] = (grade, {"PYTHONPATH": str(Path(args.before).resolve())})
     runs: dict[str, list] = {name: [] for name in commands}
-    for _ in range(args.repeat):  # alternated, so that a change of load hits both alike
-        for name, command in commands.items():
-            runs[name].append(run(command, cwd=str(REPO)))
+    load = os.getloadavg()
+    for _ in range(args.repeat):  # alternated, so that a change of load hits all alike
+        for name, (command, env) in commands.items():
+            runs[name].append(run(command, env=env, cwd=str(REPO)))
+    print(f"medians of {args.repeat} rounds; load {'/'.join(f'{v:.1f}' for v in load)} before, "
+          f"{'/'.join(f'{v:.1f}' for v in os.getloadavg())} after")
     rows = {name: (median([r.wall for r in done]), median([r.cpu for r in done]),
                    median([r.peak_mb for r in done])) for name, done in runs.items()}
     base = rows["python -c 'import torch'"]
