@@ -43,7 +43,7 @@ def grade_command(argv: list[str]) -> int:
     path = Path(args.submission)
     data = read_bytes(path)  # a missing file is said at once; parsing waits for the server's start
     with Grader.open(args.config, settings_overrides(args),
-                     figure_images=args.format in FORMATS_WITH_FIGURES, full_warm_up=False) as grader:
+                     figure_images=args.format in FORMATS_WITH_FIGURES, one_submission=True) as grader:
         report = grader.grade(parse_submission(path.name, data), args.student,
                               public_only=args.public_only)
     text = render(report, args.format, verbose=args.verbose)

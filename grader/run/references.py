@@ -92,6 +92,17 @@ class References:
             raise PackError(problems)
 
 
+    def warm_known_wrong(self, student: str = "") -> None:
+        """Every known wrong answer's observation of every compared probe, before the judge
+        asks for one: one submission's grader does it while the child runs on the other core."""
+        for exercise in self.pack.exercises:
+            likes = [r.like for r in exercise.diagnoses if r.like]
+            likes = [like for like in likes if hasattr(self.module(exercise), like)]
+            for item in probes_for(exercise) if likes else ():
+                for like in likes if KINDS[item.kind].judge == "compared" else ():
+                    self.observe(exercise, item, like, student)
+
+
 def _import_solution(path: Path, exercise: Exercise) -> ModuleType:
     name = f"grader_solution_{exercise.solution}"
     spec = importlib.util.spec_from_file_location(name, path)
