@@ -1,6 +1,6 @@
 """One `python -m grader x.ipynb` run as a timeline: grader, fork server and child side by side.
 
-    python bench/cli_timeline.py [SUBMISSION] [--repeat 3]
+    python bench/cli_timeline.py [SUBMISSION] [--repeat 3] [--checkout DIR]
 
 Runs the real command, unchanged, with bench/timeline/ on PYTHONPATH: its sitecustomize marks
 the stages of each process (see there). Prints, per mark, the median over the runs of the
@@ -25,11 +25,12 @@ REPO = Path(__file__).resolve().parent.parent
 SITE = Path(__file__).resolve().parent / "timeline"
 
 
-def one_run(command: list[str], directory: Path) -> tuple[list[list], float]:
+def one_run(command: list[str], directory: Path, checkout: Path) -> tuple[list[list], float]:
+    """`python -m` imports the grader from its working directory: the checkout's."""
     env = {**os.environ, "BENCH_TIMELINE": str(directory),
-           "PYTHONPATH": os.pathsep.join([str(SITE), os.environ.get("PYTHONPATH", str(REPO))])}
+           "PYTHONPATH": os.pathsep.join([str(SITE), str(checkout)])}
     launched = time.time()
-    done = subprocess.run(command, env=env, cwd=str(REPO), capture_output=True, text=True)
+    done = subprocess.run(command, env=env, cwd=str(checkout), capture_output=True, text=True)
     ended = time.time() - launched
     if done.returncode:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-2000:]}")
@@ -48,22 +49,26 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--checkout", type=Path, default=REPO,
+                        help="time another checkout's grader (git archive REV | tar -x -C DIR)")
     args = parser.parse_args(argv)
+    checkout = args.checkout.resolve()
+    submission = str(Path(args.submission).resolve())
     directory = Path(tempfile.mkdtemp(prefix="bench-timeline-"))
     load_before = os.getloadavg()
     torch_walls, exits = [], []
     seen: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     try:
         for _ in range(args.repeat):
-            torch_walls.append(one_run([sys.executable, "-c", "import torch"], directory)[1])
-            marks, ended = one_run([sys.executable, "-m", "grader", args.submission], directory)
+            torch_walls.append(one_run([sys.executable, "-c", "import torch"], directory, checkout)[1])
+            marks, ended = one_run([sys.executable, "-m", "grader", submission], directory, checkout)
             exits.append(ended)
             for at, role, cpu, label in marks:
                 seen[(role, label)].append((at, cpu))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     floor = median(torch_walls)
-    print(f"python -m grader {Path(args.submission).name}: medians of {args.repeat} runs; load "
+    print(f"python -m grader {Path(args.submission).name} ({checkout}): medians of {args.repeat} runs; load "
           f"{'/'.join(f'{v:.1f}' for v in load_before)} before, "
           f"{'/'.join(f'{v:.1f}' for v in os.getloadavg())} after")
     print(f"  python -c 'import torch': {floor:.2f} s wall")

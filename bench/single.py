@@ -20,21 +20,22 @@ REPO = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
+    parser.add_argument("submission", nargs="?", type=lambda p: str(Path(p).resolve()),
+                        default=str(REPO / "examples" / "sample_submission.ipynb"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--before", metavar="CHECKOUT",
                         help="also run the grader of another checkout (git archive REV | tar -x -C DIR)")
     args = parser.parse_args()
     grade = [sys.executable, "-m", "grader", args.submission]
-    commands = {"python -c 'import torch'": ([sys.executable, "-c", "import torch"], None),
-                "python -m grader SUBMISSION": (grade, {"PYTHONPATH": str(REPO)})}
-    if args.before:
-        commands["  the same, --before checkout"] = (grade, {"PYTHONPATH": str(Path(args.before).resolve())})
+    commands = {"python -c 'import torch'": ([sys.executable, "-c", "import torch"], REPO),
+                "python -m grader SUBMISSION": (grade, REPO)}
+    if args.before:  # `python -m` imports the grader from its working directory
+        commands["  the same, --before checkout"] = (grade, Path(args.before).resolve())
     runs: dict[str, list] = {name: [] for name in commands}
     load = os.getloadavg()
     for _ in range(args.repeat):  # alternated, so that a change of load hits all alike
-        for name, (command, env) in commands.items():
-            runs[name].append(run(command, env=env, cwd=str(REPO)))
+        for name, (command, checkout) in commands.items():
+            runs[name].append(run(command, env={"PYTHONPATH": str(checkout)}, cwd=str(checkout)))
     print(f"medians of {args.repeat} rounds; load {'/'.join(f'{v:.1f}' for v in load)} before, "
           f"{'/'.join(f'{v:.1f}' for v in os.getloadavg())} after")
     rows = {name: (median([r.wall for r in done]), median([r.cpu for r in done]),
