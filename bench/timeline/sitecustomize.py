@@ -50,7 +50,8 @@ def around(owner, name: str, before: str | None, after: str | None) -> None:
 
 
 def _forkserver(module) -> None:
-    around(module.ForkServer, "_start", "fork server: Popen", None)
+    around(module.ForkServer, "_start", "fork server: started or adopted", None)
+    around(module, "prestart", "fork server: prestarted", None)
     around(module, "_warm_up", "warm-up starts", "warm-up done")
     around(module.sandbox, "prepare_server", None, "prepare_server done, ready")
     real_fork = os.fork

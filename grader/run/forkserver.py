@@ -61,11 +61,17 @@ class ForkServer:
         self._start()
 
     def _start(self) -> None:
-        self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.pid = _exec_server(server_sock, self._settings)
-        finally:
-            server_sock.close()
+        limits, protected, isolation, full_warm_up = self._settings
+        settings = {"limits": limits.to_dict(), "protected": protected, "isolation": isolation}
+        if _prestarted and not full_warm_up:
+            self.pid, self._sock = _prestarted.pop()
+            self._sock.send(json.dumps(settings).encode())
+        else:
+            self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                self.pid = _exec_server(server_sock, {**settings, "full_warm_up": full_warm_up})
+            finally:
+                server_sock.close()
         self._alive = True
         self._ready = threading.Event()
         self._reader = threading.Thread(target=self._read, args=(self._sock,),
@@ -199,12 +205,33 @@ def _reap_server(pid: int) -> None:
         pass
 
 
-def _exec_server(server_sock: socket.socket, settings: tuple) -> int:
+_prestarted: list[tuple[int, socket.socket]] = []
+
+
+def prestart() -> None:
+    """Start one submission's server before the grader has read its configuration, so that its
+    `import torch` begins a tenth of a second sooner: the first ForkServer with the short
+    warm-up adopts it and sends it the settings its warm-up does not need."""
+    sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        _prestarted.append((_exec_server(server_sock, {"full_warm_up": False}), sock))
+    finally:
+        server_sock.close()
+
+
+def discard_prestarted() -> None:
+    """A server started for a submission that was never graded (a usage error, a broken pack)."""
+    while _prestarted:
+        pid, sock = _prestarted.pop()
+        sock.close()
+        os.kill(pid, signal.SIGKILL)
+        _reap_server(pid)
+
+
+def _exec_server(server_sock: socket.socket, settings: dict[str, Any]) -> int:
     """A fresh interpreter with the allow-listed environment: it has seen no solution and no
     secret of the grader's (an exec'd process's /proc/PID/environ is what it was given)."""
-    limits, protected, isolation, full_warm_up = settings
-    arguments = {"path": sys.path, "limits": limits.to_dict(), "protected": protected,
-                 "isolation": isolation, "full_warm_up": full_warm_up, "fd": server_sock.fileno()}
+    arguments = {**settings, "path": sys.path, "fd": server_sock.fileno()}
     return subprocess.Popen([sys.executable, "-c", _BOOT, json.dumps(arguments)],
                             env=environment.for_server(), pass_fds=(server_sock.fileno(),),
                             stdin=subprocess.DEVNULL).pid
@@ -219,6 +246,8 @@ def main(settings: dict[str, Any]) -> None:
     sock = socket.socket(fileno=settings["fd"])
     try:
         _warm_up(settings["full_warm_up"])
+        if "limits" not in settings:  # prestarted: the grader sends them when it opens
+            settings.update(json.loads(sock.recv(1 << 20)))
         _serve(sock, Limits.from_mapping(settings["limits"]), settings["protected"],
                settings["isolation"])
     except BaseException:
