@@ -7,7 +7,9 @@ costs a fork (milliseconds) instead of a fresh interpreter and `import torch` (s
 
 Protocol over a Unix socket: the parent sends {"run": id, "slot": n} with three fds attached
 (job pipe to read, result pipe to write, output pipe to write); the server answers
-{"id": id, "pid": pid} and later {"exit": pid, "code": exit code or -signal}.
+{"id": id, "pid": pid} and later {"exit": pid, "code": exit code or -signal}. A server started
+before the grader read its configuration (`prestart`, the command line) first receives its
+settings (limits, protected paths, isolation) as one message.
 
 A server can die (SIGKILL, the OOM killer, a kill aimed at a Dask worker, whose command line it
 shares). The handle then reaps it, tells every child's waiter, counts a new `generation`, and
