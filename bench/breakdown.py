@@ -1,7 +1,7 @@
 """Where the CPU seconds of grading go: parent, fork server, child; and one CLI run's wall time.
 
     python bench/breakdown.py batch [--n 100] [--jobs 2] [--mix] [--isolation auto] [--cprofile]
-    python bench/breakdown.py cli [SUBMISSION] [--repeat 3]
+    python bench/breakdown.py cli [SUBMISSION] [--repeat 3]     (bench/cli_timeline.py)
 
 Nothing under grader/ is changed: this script imports the engine, wraps some of its functions
 with timers before the fork server is forked (so the server and every child inherit the
@@ -30,7 +30,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -94,26 +93,24 @@ def patch(module, attribute: str, acc: Acc, name: str, clock=time.thread_time, w
     return True
 
 
-def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
+def install(profile_dir: Path, cprofile: bool) -> None:
     """Wrap the engine's stages; call before the Grader (and so the fork server) exists.
 
     The fork server is a fresh interpreter (forkserver._BOOT), so the parent's wrappers never
     reach it: its boot string is extended here to import this module and call `install_server`
-    there, before the server's loop starts (the children it forks inherit those wrappers).
-    batch_mode=False (the CLI timeline) imports nothing the CLI would not: no matplotlib in the
-    parent, no grader.commands.batch; the PNG rendering then shows inside "figure capture"."""
+    there, before the server's loop starts (the children it forks inherit those wrappers)."""
     from grader.run import forkserver
 
     boot = (f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nimport breakdown\n"
-            f"breakdown.install_server({str(profile_dir)!r}, {cprofile!r}, {batch_mode!r})\n")
+            f"breakdown.install_server({str(profile_dir)!r}, {cprofile!r})\n")
     marker = "from grader.run.forkserver import main"
     if marker not in forkserver._BOOT:
         raise SystemExit("bench/breakdown.py: forkserver._BOOT changed; update install()")
     forkserver._BOOT = forkserver._BOOT.replace(marker, boot + marker)
-    install_parent(batch_mode)
+    install_parent()
 
 
-def install_server(profile_dir: str, cprofile: bool, batch_mode: bool) -> None:
+def install_server(profile_dir: str, cprofile: bool) -> None:
     """In the fork server's interpreter: wrap the server's and the children's stages."""
     import cProfile  # noqa: F401 - children import nothing after the sandbox closes the files
     import importlib.abc  # noqa: F401
@@ -252,7 +249,7 @@ def time_savefig(acc: Acc) -> None:
     matplotlib.figure.Figure.savefig = savefig
 
 
-def install_parent(batch_mode: bool) -> None:
+def install_parent() -> None:
     """In the grader's process: per-thread CPU of each stage."""
     from grader import api
     from grader.run import references, runner
@@ -290,8 +287,6 @@ def install_parent(batch_mode: bool) -> None:
     runner.records.decode_line = decode_line
     patch(api.Grader, "_job", PARENT, "build job (probes)")
     patch(api, "Report", PARENT, "Report()")
-    if not batch_mode:
-        return
     from grader.commands import batch, gradebook
     time_savefig(PARENT)
     patch(batch, "discover", PARENT, "discover (sha256)", wall=True)
@@ -454,105 +449,6 @@ def profile_batch(args: argparse.Namespace) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-# ---------------------------------------------------------------------------------------------
-# One submission from the command line: a timeline from exec to exit.
-
-def cli_child(submission: str) -> None:
-    """Runs as a fresh interpreter; prints one JSON line of marks (seconds since exec)."""
-    launched = float(os.environ["BENCH_LAUNCHED"])
-    marks: list[tuple[str, float, float]] = []
-
-    def mark(name: str) -> None:
-        marks.append((name, time.time() - launched, time.process_time()))
-    mark("interpreter up, bench module imported")
-    import torch  # noqa: F401
-    mark("import torch")
-    import grader.api  # noqa: F401
-    from grader.commands import cli
-    mark("import grader.api (+nbformat? yaml, ...)")
-    scratch = Path(tempfile.mkdtemp(prefix="bench-cli-"))
-    install(scratch, False, batch_mode=False)
-    from grader import api
-    from grader.run import forkserver
-    from grader.render import terminal as plain
-
-    original_init = forkserver.ForkServer.__init__
-
-    def server_init(self, *a, **k):
-        mark("  ForkServer start")
-        original_init(self, *a, **k)
-        mark("  ForkServer forked")
-    forkserver.ForkServer.__init__ = server_init
-    original_grade = api.Grader.grade
-
-    def grade(self, *a, **k):
-        mark("Grader.open done (pack, fork server)")
-        result = original_grade(self, *a, **k)
-        mark("Grader.grade done")
-        return result
-    api.Grader.grade = grade
-    original_run = api.Grader.__dict__.get("_run_while_warming")
-    original_runner_run = __import__("grader.run.runner", fromlist=["Runner"]).Runner.run
-
-    def runner_run(self, job):
-        mark("  child requested")
-        result = original_runner_run(self, job)
-        mark("  child done")
-        return result
-    __import__("grader.run.runner", fromlist=["Runner"]).Runner.run = runner_run
-    original_to_text = plain.to_text
-
-    def to_text(*a, **k):
-        mark("render report")
-        return original_to_text(*a, **k)
-    plain.to_text = to_text
-    devnull = open(os.devnull, "w")
-    stdout, sys.stdout = sys.stdout, devnull
-    try:
-        cli.main([submission])
-    finally:
-        sys.stdout = stdout
-    mark("cli.main returned (server closed)")
-    server = json.loads((scratch / "server.json").read_text()) if (scratch / "server.json").exists() else {}
-    child = CHILD_RECORDS[0] if CHILD_RECORDS else {}
-    print(json.dumps({"marks": marks, "parent": PARENT.plain(), "wall": WALL.plain(),
-                      "server": server.get("acc", {}), "child": child.get("acc", {}),
-                      "child_cpu": child.get("cpu", 0)}))
-    shutil.rmtree(scratch, ignore_errors=True)
-
-
-def profile_cli(args: argparse.Namespace) -> None:
-    results = []
-    for _ in range(args.repeat):
-        env = {**os.environ, "BENCH_LAUNCHED": repr(time.time())}
-        done = subprocess.run([sys.executable, __file__, "_cli_child", args.submission], env=env,
-                              capture_output=True, text=True, cwd=str(REPO))
-        end = time.time() - float(env["BENCH_LAUNCHED"])
-        line = [l for l in done.stdout.splitlines() if l.startswith("{")]
-        if not line:
-            print(done.stderr[-2000:])
-            raise SystemExit("the CLI child failed")
-        data = json.loads(line[-1])
-        data["exit"] = end
-        results.append(data)
-    # medians of each mark, by position
-    print(f"one submission, python -m grader {Path(args.submission).name}: medians of {args.repeat} runs, "
-          f"load {'/'.join(f'{v:.1f}' for v in os.getloadavg())}")
-    first = results[0]["marks"]
-    previous = 0.0
-    for index, (name, _, _) in enumerate(first):
-        at = sorted(r["marks"][index][1] for r in results)[len(results) // 2]
-        cpu = sorted(r["marks"][index][2] for r in results)[len(results) // 2]
-        print(f"  {at:>7.2f} s (+{at - previous:>5.2f})  parent CPU {cpu:>6.2f} s  {name}")
-        previous = at
-    exit_at = sorted(r["exit"] for r in results)[len(results) // 2]
-    print(f"  {exit_at:>7.2f} s (+{exit_at - previous:>5.2f})  process exit (interpreter teardown)")
-    mid = results[len(results) // 2]
-    for label in ("parent", "server", "child", "wall"):
-        print(f"  {label}: " + ", ".join(f"{k.strip()} {v[0]:.3f}s" for k, v in
-                                         sorted(mid[label].items(), key=lambda kv: -kv[1][0])))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -564,18 +460,15 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--isolation", choices=("auto", "none"), default=None)
     b.add_argument("--cprofile", action="store_true")
     b.add_argument("--top", type=int, default=25)
-    c = sub.add_parser("cli")
-    c.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
-    c.add_argument("--repeat", type=int, default=3)
-    h = sub.add_parser("_cli_child")
-    h.add_argument("submission")
-    args = parser.parse_args(argv)
+    sub.add_parser("cli", add_help=False)
+    args, rest = parser.parse_known_args(argv)
     if args.command == "batch":
+        parser.parse_args(argv)
         profile_batch(args)
-    elif args.command == "cli":
-        profile_cli(args)
     else:
-        cli_child(args.submission)
+        import cli_timeline
+
+        cli_timeline.main(rest)
 
 
 if __name__ == "__main__":
