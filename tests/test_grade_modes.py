@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli
+from conftest import FIXTURES, REPO, run_main
 from grader.commands import assign
 from grader.observe import standins
 from grader import notebook as notebook_check
@@ -46,7 +46,7 @@ def single(grader, roster) -> dict[str, dict[str, tuple[float, str]]]:
 
 
 def _batch(roster: Path, out: Path, *extra: str) -> dict[str, dict[str, tuple[float, str]]]:
-    done = run_cli("batch", str(roster), "--out", str(out), *LIMITS, *extra, timeout=600)
+    done = run_main("batch", str(roster), "--out", str(out), *LIMITS, *extra)
     assert done.returncode == 0, done.stderr[-2000:]
     graded = {}
     for report_path in sorted((out / "reports").glob("*.json")):
