@@ -6,8 +6,11 @@ interpreters each test starts (each one that imports torch pays ~3 CPU-s).
 writes `suite-profile.json` (SUITE_PROFILE_OUT to change it) and prints one line per test file:
 wall s, CPU s (this process and every child it reaped: fork servers, graded children, Dask
 workers, `python -m grader` runs), interpreters started, of which imported torch. Interpreters are
-counted by a `sitecustomize` put first on PYTHONPATH for the run; a process killed with SIGKILL
-is counted as started but not as importing torch.
+counted by a `sitecustomize` put first on PYTHONPATH for the run (a process killed with SIGKILL
+is counted as started but not as importing torch), and the fork servers this process starts
+where they are exec'd (a `python -m grader` child's or a Dask worker's own fork server is not
+counted: add one per such interpreter). Per-test CPU counts a child when it is reaped: a fork
+server shared by the session is counted in no test, only in the run's total (`/usr/bin/time`).
 """
 from __future__ import annotations
 
@@ -52,6 +55,25 @@ def pytest_configure(config):
     os.environ["SUITE_PROFILE_LOG"] = str(folder / "interpreters.jsonl")
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
+    _count_fork_servers()
+
+
+def _count_fork_servers() -> None:
+    """A fork server gets an allow-listed environment (no PYTHONPATH, so no sitecustomize): the
+    ones this process starts are counted where they are exec'd."""
+    from grader.run import forkserver
+
+    exec_server = forkserver._exec_server
+
+    def counted(*args, **kwargs):
+        pid = exec_server(*args, **kwargs)
+        test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+        with open(os.environ["SUITE_PROFILE_LOG"], "a", encoding="utf-8") as log:
+            log.write(json.dumps({"kind": "start", "pid": pid, "test": test, "cmd": "fork server",
+                                  "torch": True}) + "\n")
+        return pid
+
+    forkserver._exec_server = counted
 
 
 @pytest.hookimpl(hookwrapper=True)
