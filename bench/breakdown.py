@@ -1,7 +1,7 @@
 """Where the CPU seconds of grading go: parent, fork server, child; and one CLI run's wall time.
 
     python bench/breakdown.py batch [--n 100] [--jobs 2] [--mix] [--isolation auto] [--cprofile]
-    python bench/breakdown.py cli [SUBMISSION] [--repeat 3]
+    python bench/breakdown.py cli [SUBMISSION] [--repeat 3]     (bench/cli_timeline.py)
 
 Nothing under grader/ is changed: this script imports the engine, wraps some of its functions
 with timers before the fork server is forked (so the server and every child inherit the
@@ -18,8 +18,8 @@ wrappers), and runs the same code paths as `python -m grader batch` / `python -m
 Totals come from the kernel: the parent's RUSAGE_SELF, the server's utime/stime and its
 reaped children's cutime/cstime from /proc, so what the timers miss shows as "other".
 
---cprofile: also profile each child's run_job with cProfile and print the top functions of
-the slowest child (what a per-probe cost is made of).
+--cprofile: also profile each child's run_job with cProfile and print the top functions,
+summed over all children (what a per-probe cost is made of).
 """
 from __future__ import annotations
 
@@ -30,7 +30,6 @@ import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -94,15 +93,33 @@ def patch(module, attribute: str, acc: Acc, name: str, clock=time.thread_time, w
     return True
 
 
-def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
+def install(profile_dir: Path, cprofile: bool) -> None:
     """Wrap the engine's stages; call before the Grader (and so the fork server) exists.
 
-    batch_mode=False (the CLI timeline) imports nothing the CLI would not: no matplotlib in the
-    parent, no grader.commands.batch; the PNG rendering then shows inside "figure capture"."""
-    from grader import api
+    The fork server is a fresh interpreter (forkserver._BOOT), so the parent's wrappers never
+    reach it: its boot string is extended here to import this module and call `install_server`
+    there, before the server's loop starts (the children it forks inherit those wrappers)."""
+    from grader.run import forkserver
+
+    boot = (f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nimport breakdown\n"
+            f"breakdown.install_server({str(profile_dir)!r}, {cprofile!r})\n")
+    marker = "from grader.run.forkserver import main"
+    if marker not in forkserver._BOOT:
+        raise SystemExit("bench/breakdown.py: forkserver._BOOT changed; update install()")
+    forkserver._BOOT = forkserver._BOOT.replace(marker, boot + marker)
+    install_parent()
+
+
+def install_server(profile_dir: str, cprofile: bool) -> None:
+    """In the fork server's interpreter: wrap the server's and the children's stages."""
+    import cProfile  # noqa: F401 - children import nothing after the sandbox closes the files
+    import importlib.abc  # noqa: F401
+    import pstats  # noqa: F401
+    import traceback  # noqa: F401
+
     from grader.observe import figures
-    from grader.run import forkserver, harness, references, runner, sandbox
-    from grader.source import submission
+    from grader.run import forkserver, harness, sandbox
+    profile_dir = Path(profile_dir)
 
     # --- child: its only thread's CPU. Not process_time: with RLIMIT_CPU set (the sandbox's
     # cpu_seconds) Linux reads the process clock from the group cputimer, updated at ticks and
@@ -113,19 +130,7 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     patch(harness, "_names", CHILD, "names", pclock)
     patch(harness.standins, "install", CHILD, "stand-ins (d2l, IPython)", pclock)
     patch(figures.FigureCapture, "collect", CHILD, "figure capture (incl. PNG)", pclock)
-    if batch_mode:
-        import matplotlib.figure
-
-        original_savefig = matplotlib.figure.Figure.savefig
-
-        def savefig(self, *args, **kwargs):
-            started = time.thread_time()
-            try:
-                return original_savefig(self, *args, **kwargs)
-            finally:
-                (CHILD if os.getpid() != PARENT_PID else PARENT).add("  of which PNG savefig",
-                                                                     time.thread_time() - started)
-        matplotlib.figure.Figure.savefig = savefig
+    time_savefig(CHILD)
     patch(harness.RecordWriter, "send", CHILD, "record JSON encode + write", pclock)
     if hasattr(sandbox, "enter"):
         original_enter = sandbox.enter
@@ -143,11 +148,12 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
 
     def run_job(job, writer):
         CHILD.add("fork to run_job", time.thread_time())
+        faults_at_start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         profiler = None
         if cprofile:
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.thread_time)  # CPU, not the wall time spent blocked
             profiler.enable()
         send = writer.send
         modules_before = set(sys.modules)
@@ -163,7 +169,11 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
                 return None
         sys.meta_path.insert(0, Finder())
 
+        timeouts = [0]
+
         def send_with_bench(record):
+            if record.get("type") == "probe" and (record.get("deadline") or record.get("not_run")):
+                timeouts[0] += 1
             if record.get("type") != "done":
                 started = time.thread_time()
                 send(record)
@@ -175,16 +185,15 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
                 ru = resource.getrusage(resource.RUSAGE_SELF)
                 threads = open("/proc/self/status").read().split("Threads:")[1].split()[0]
                 CHILD.add(f"threads at done: {threads}", 0.0)
-                extra = {"type": "bench", "acc": CHILD.plain(), "cpu": time.thread_time(),
+                extra = {"type": "bench", "acc": CHILD.plain(), "cpu": time.thread_time(), "timeouts": timeouts[0],
                          "new_modules": sorted(set(sys.modules) - modules_before), "stacks": stacks,
-                         "minflt": ru.ru_minflt, "majflt": ru.ru_majflt, "maxrss_mb": ru.ru_maxrss / 1024}
+                         "minflt": ru.ru_minflt, "minflt_before_run_job": faults_at_start, "majflt": ru.ru_majflt, "maxrss_mb": ru.ru_maxrss / 1024}
                 if profiler is not None:
                     import pstats
 
                     stats = pstats.Stats(profiler)
-                    top = sorted(stats.stats.items(), key=lambda kv: -kv[1][3])[:40]
-                    extra["cprofile"] = [[f"{Path(k[0]).name}:{k[1]}({k[2]})", v[1], round(v[2], 4),
-                                          round(v[3], 4)] for k, v in top]
+                    extra["cprofile"] = [[f"{Path(k[0]).name}:{k[1]}({k[2]})", v[1], round(v[2], 5),
+                                          round(v[3], 5)] for k, v in stats.stats.items()]
                 send(extra)
             return send(record)
         writer.send = send_with_bench
@@ -224,11 +233,33 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
         return original_serve(*args, **kwargs)
     forkserver._serve = serve
 
-    # --- parent (per-thread CPU) ---
+
+def time_savefig(acc: Acc) -> None:
+    """PNG rendering, wherever it happens (a child's figures, the parent's summary)."""
+    import matplotlib.figure
+
+    original_savefig = matplotlib.figure.Figure.savefig
+
+    def savefig(self, *args, **kwargs):
+        started = time.thread_time()
+        try:
+            return original_savefig(self, *args, **kwargs)
+        finally:
+            acc.add("  of which PNG savefig", time.thread_time() - started)
+    matplotlib.figure.Figure.savefig = savefig
+
+
+def install_parent() -> None:
+    """In the grader's process: per-thread CPU of each stage."""
+    from grader import api
+    from grader.run import references, runner
+    from grader.source import submission
+
     patch(submission, "parse_submission", PARENT, "parse notebook (nbformat)")
     patch(api, "parse_submission", PARENT, "parse notebook (nbformat)")
     patch(api, "SourceIndex", PARENT, "static analysis (ast)")
-    patch(api, "grade_exercise", PARENT, "judge exercises (compare, diagnose)")
+    from grader.judge import grade
+    patch(grade, "grade_exercise", PARENT, "judge exercises (compare, diagnose)")  # imported at each call
     patch(references.References, "warm", PARENT, "references warm()", wall=True)
     original_observe = references.References.observe
 
@@ -256,18 +287,14 @@ def install(profile_dir: Path, cprofile: bool, batch_mode: bool = True) -> None:
     runner.records.decode_line = decode_line
     patch(api.Grader, "_job", PARENT, "build job (probes)")
     patch(api, "Report", PARENT, "Report()")
-    if not batch_mode:
-        return
     from grader.commands import batch, gradebook
+    time_savefig(PARENT)
     patch(batch, "discover", PARENT, "discover (sha256)", wall=True)
     patch(gradebook.Gradebook, "record", PARENT, "gradebook.record (JSON + SQLite)", wall=True)
     patch(batch, "_write_outputs", PARENT, "write outputs (csv, reports, feedback, summary)", wall=True)
     patch(batch, "write_summary", PARENT, "  of which summary.html (matplotlib)", wall=True)
     patch(batch, "to_html", PARENT, "  of which feedback html")
     patch(batch, "to_markdown", PARENT, "  of which feedback md")
-
-
-PARENT_PID = os.getpid()
 
 
 def proc_times(pid: int) -> tuple[float, float]:
@@ -320,6 +347,33 @@ def print_acc(title: str, acc: dict[str, list[float]], per: int, total: float | 
         show(name)
 
 
+def summed_stages(records: list[dict]) -> dict[str, list[float]]:
+    summed: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0])
+    for record in records:
+        for name, (seconds, calls) in record["acc"].items():
+            summed[name][0] += seconds
+            summed[name][1] += calls
+    return dict(summed)
+
+
+def print_profile(records: list[dict], top: int) -> None:
+    """Every child's cProfile summed, per child run: the top functions by cumulative and by own
+    time (cumulative times of recursive functions are counted once per child, as cProfile does)."""
+    summed: dict[str, list[float]] = collections.defaultdict(lambda: [0, 0.0, 0.0])
+    for record in records:
+        for name, calls, tottime, cumtime in record.get("cprofile", []):
+            entry = summed[name]
+            entry[0] += calls
+            entry[1] += tottime
+            entry[2] += cumtime
+    runs = max(len(records), 1)
+    for title, column in (("cumulative", 2), ("own time", 1)):
+        print(f"  cProfile of run_job, summed over {runs} children, per child, top {title}:")
+        for name, (calls, tottime, cumtime) in sorted(summed.items(), key=lambda kv: -kv[1][column])[:top]:
+            print(f"    {cumtime / runs * 1000:>8.1f} ms cum {tottime / runs * 1000:>7.1f} ms self "
+                  f"{calls / runs:>8.1f} calls  {name}")
+
+
 def profile_batch(args: argparse.Namespace) -> None:
     from make_class import describe, make_class
 
@@ -358,11 +412,6 @@ def profile_batch(args: argparse.Namespace) -> None:
               f"parent CPU {c_batch:.2f} s = {c_batch / max(n, 1) * 1000:.1f} ms/sub")
         server = json.loads((scratch / "server.json").read_text()) if (scratch / "server.json").exists() else {}
         children_cpu = sum(r["cpu"] for r in CHILD_RECORDS)
-        child_acc: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0])
-        for record in CHILD_RECORDS:
-            for name, (seconds, calls) in record["acc"].items():
-                child_acc[name][0] += seconds
-                child_acc[name][1] += calls
         runs = len(CHILD_RECORDS)
         print(f"per submission (n={n}; {runs} child runs reported):")
         print_acc("PARENT (thread CPU, per stage)", PARENT.plain(), max(n, 1), c_batch)
@@ -370,10 +419,20 @@ def profile_batch(args: argparse.Namespace) -> None:
                   server_self)
         print(f"  CHILDREN: {server_children / max(n, 1) * 1000:.1f} ms/sub by the kernel (cutime+cstime, "
               f"incl. exit/teardown); {children_cpu / max(runs, 1) * 1000:.1f} ms reported up to 'done'")
-        print_acc("CHILD stages (process CPU)", dict(child_acc), max(runs, 1))
+        print_acc("CHILD stages (thread CPU)", summed_stages(CHILD_RECORDS), max(runs, 1))
+        hung = [r for r in CHILD_RECORDS if r.get("timeouts")]
+        if hung:
+            hung_cpu = sum(r["cpu"] for r in hung)
+            print(f"    of which {len(hung)} child runs with a timed-out call: {hung_cpu / max(n, 1) * 1000:.1f} ms/sub "
+                  f"({hung_cpu / len(hung) * 1000:.0f} ms each); the other {runs - len(hung)}: "
+                  f"{(children_cpu - hung_cpu) / max(runs - len(hung), 1) * 1000:.0f} ms each, by stage:")
+            print_acc("CHILD stages, runs without a timeout (thread CPU)",
+                      summed_stages([r for r in CHILD_RECORDS if not r.get("timeouts")]), max(runs - len(hung), 1))
         faults = sum(r["minflt"] for r in CHILD_RECORDS) / max(runs, 1)
+        early = sum(r.get("minflt_before_run_job", 0) for r in CHILD_RECORDS) / max(runs, 1)
         rss = max((r["maxrss_mb"] for r in CHILD_RECORDS), default=0)
-        print(f"    minor page faults {faults:.0f}/child (copy-on-write after fork), max RSS {rss:.0f} MB")
+        print(f"    minor page faults {faults:.0f}/child up to 'done' ({early:.0f} before run_job; "
+              f"copy-on-write after fork), max RSS {rss:.0f} MB")
         imported = collections.Counter(m for r in CHILD_RECORDS for m in r.get("new_modules", []))
         if imported:
             print(f"    modules imported after fork ({len(imported)}): " + ", ".join(
@@ -385,111 +444,9 @@ def profile_batch(args: argparse.Namespace) -> None:
             print("  wall of once-per-run stages (s): " + ", ".join(
                 f"{k} {v[0]:.2f}" for k, v in WALL.plain().items()))
         if args.cprofile and CHILD_RECORDS:
-            slowest = max(CHILD_RECORDS, key=lambda r: r["cpu"])
-            print(f"  cProfile of the slowest child ({slowest['cpu'] * 1000:.0f} ms), top cumulative:")
-            for name, calls, tottime, cumtime in slowest.get("cprofile", [])[:args.top]:
-                print(f"    {cumtime * 1000:>8.1f} ms cum {tottime * 1000:>7.1f} ms self {calls:>6} {name}")
+            print_profile(CHILD_RECORDS, args.top)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# One submission from the command line: a timeline from exec to exit.
-
-def cli_child(submission: str) -> None:
-    """Runs as a fresh interpreter; prints one JSON line of marks (seconds since exec)."""
-    launched = float(os.environ["BENCH_LAUNCHED"])
-    marks: list[tuple[str, float, float]] = []
-
-    def mark(name: str) -> None:
-        marks.append((name, time.time() - launched, time.process_time()))
-    mark("interpreter up, bench module imported")
-    import torch  # noqa: F401
-    mark("import torch")
-    import grader.api  # noqa: F401
-    from grader.commands import cli
-    mark("import grader.api (+nbformat? yaml, ...)")
-    scratch = Path(tempfile.mkdtemp(prefix="bench-cli-"))
-    install(scratch, False, batch_mode=False)
-    from grader import api
-    from grader.run import forkserver
-    from grader.render import terminal as plain
-
-    original_init = forkserver.ForkServer.__init__
-
-    def server_init(self, *a, **k):
-        mark("  ForkServer start")
-        original_init(self, *a, **k)
-        mark("  ForkServer forked")
-    forkserver.ForkServer.__init__ = server_init
-    original_grade = api.Grader.grade
-
-    def grade(self, *a, **k):
-        mark("Grader.open done (pack, fork server)")
-        result = original_grade(self, *a, **k)
-        mark("Grader.grade done")
-        return result
-    api.Grader.grade = grade
-    original_run = api.Grader.__dict__.get("_run_while_warming")
-    original_runner_run = __import__("grader.run.runner", fromlist=["Runner"]).Runner.run
-
-    def runner_run(self, job):
-        mark("  child requested")
-        result = original_runner_run(self, job)
-        mark("  child done")
-        return result
-    __import__("grader.run.runner", fromlist=["Runner"]).Runner.run = runner_run
-    original_to_text = plain.to_text
-
-    def to_text(*a, **k):
-        mark("render report")
-        return original_to_text(*a, **k)
-    plain.to_text = to_text
-    devnull = open(os.devnull, "w")
-    stdout, sys.stdout = sys.stdout, devnull
-    try:
-        cli.main([submission])
-    finally:
-        sys.stdout = stdout
-    mark("cli.main returned (server closed)")
-    server = json.loads((scratch / "server.json").read_text()) if (scratch / "server.json").exists() else {}
-    child = CHILD_RECORDS[0] if CHILD_RECORDS else {}
-    print(json.dumps({"marks": marks, "parent": PARENT.plain(), "wall": WALL.plain(),
-                      "server": server.get("acc", {}), "child": child.get("acc", {}),
-                      "child_cpu": child.get("cpu", 0)}))
-    shutil.rmtree(scratch, ignore_errors=True)
-
-
-def profile_cli(args: argparse.Namespace) -> None:
-    results = []
-    for _ in range(args.repeat):
-        env = {**os.environ, "BENCH_LAUNCHED": repr(time.time())}
-        done = subprocess.run([sys.executable, __file__, "_cli_child", args.submission], env=env,
-                              capture_output=True, text=True, cwd=str(REPO))
-        end = time.time() - float(env["BENCH_LAUNCHED"])
-        line = [l for l in done.stdout.splitlines() if l.startswith("{")]
-        if not line:
-            print(done.stderr[-2000:])
-            raise SystemExit("the CLI child failed")
-        data = json.loads(line[-1])
-        data["exit"] = end
-        results.append(data)
-    # medians of each mark, by position
-    print(f"one submission, python -m grader {Path(args.submission).name}: medians of {args.repeat} runs, "
-          f"load {'/'.join(f'{v:.1f}' for v in os.getloadavg())}")
-    first = results[0]["marks"]
-    previous = 0.0
-    for index, (name, _, _) in enumerate(first):
-        at = sorted(r["marks"][index][1] for r in results)[len(results) // 2]
-        cpu = sorted(r["marks"][index][2] for r in results)[len(results) // 2]
-        print(f"  {at:>7.2f} s (+{at - previous:>5.2f})  parent CPU {cpu:>6.2f} s  {name}")
-        previous = at
-    exit_at = sorted(r["exit"] for r in results)[len(results) // 2]
-    print(f"  {exit_at:>7.2f} s (+{exit_at - previous:>5.2f})  process exit (interpreter teardown)")
-    mid = results[len(results) // 2]
-    for label in ("parent", "server", "child", "wall"):
-        print(f"  {label}: " + ", ".join(f"{k.strip()} {v[0]:.3f}s" for k, v in
-                                         sorted(mid[label].items(), key=lambda kv: -kv[1][0])))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -503,18 +460,15 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--isolation", choices=("auto", "none"), default=None)
     b.add_argument("--cprofile", action="store_true")
     b.add_argument("--top", type=int, default=25)
-    c = sub.add_parser("cli")
-    c.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
-    c.add_argument("--repeat", type=int, default=3)
-    h = sub.add_parser("_cli_child")
-    h.add_argument("submission")
-    args = parser.parse_args(argv)
+    sub.add_parser("cli", add_help=False)
+    args, rest = parser.parse_known_args(argv)
     if args.command == "batch":
+        parser.parse_args(argv)
         profile_batch(args)
-    elif args.command == "cli":
-        profile_cli(args)
     else:
-        cli_child(args.submission)
+        import cli_timeline
+
+        cli_timeline.main(rest)
 
 
 if __name__ == "__main__":

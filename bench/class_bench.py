@@ -2,6 +2,7 @@
 
     python bench/class_bench.py FOLDER [--jobs 2] [--sample 10] [--repeat 3]
     python bench/class_bench.py --make-class 30 [--seed 0] [--copies 3] [--keep DIR]
+    python bench/class_bench.py FOLDER --before TREE [--rounds 3] [--grader-args "--hung-seconds 0.5"] [--repeat 0]
 
 FOLDER is any folder (or .zip) `python -m grader batch` accepts. --make-class writes a realistic
 class with bench/make_class.py --mix (hung, crashing and plotting notebooks mixed in; see
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -47,11 +49,12 @@ def evenly(items: list[Path], k: int) -> list[Path]:
     return [items[i * len(items) // k] for i in range(k)]
 
 
-def batch_cpu(folder: Path, jobs: int, out: Path, tree: Path = REPO) -> tuple[float, int, float]:
+def batch_cpu(folder: Path, jobs: int, out: Path, tree: Path = REPO,
+              extra: tuple[str, ...] = ()) -> tuple[float, int, float]:
     """(CPU seconds, submissions, wall seconds) of one `grader batch` run of the grader in `tree`."""
     shutil.rmtree(out, ignore_errors=True)
     measured = run([sys.executable, "-m", "grader", "batch", str(folder), "--jobs", str(jobs),
-                    "--out", str(out)], cwd=str(tree), env={"PYTHONPATH": str(tree)})
+                    "--out", str(out), *extra], cwd=str(tree), env={"PYTHONPATH": str(tree)})
     submissions = len([p for p in folder.rglob("*") if p.suffix in (".ipynb", ".py")])
     return measured.cpu, submissions, measured.wall
 
@@ -75,6 +78,19 @@ def single_wall(notebook: Path, repeat: int) -> tuple[float, float]:
     return median(torch_runs), median(grader_runs)
 
 
+def compare_before(args: argparse.Namespace, folder: Path, scratch: Path, extra: tuple[str, ...],
+                   this: tuple[float, int, float]) -> None:
+    """One run of the grader in --before right after this one's: on a shared machine only
+    alternating rounds (--rounds) tell a few per cent from the load's drift."""
+    cpu, subs, wall = this
+    old_cpu, _, old_wall = batch_cpu(folder, args.jobs, scratch / "graded-before", args.before, extra)
+    same = (scratch / "graded" / "grades.csv").read_bytes() == \
+        (scratch / "graded-before" / "grades.csv").read_bytes()
+    print(f"grader in {args.before}: {old_cpu / subs:.3f} CPU s / submission, {old_wall:.0f} s wall; "
+          f"this one: {cpu / subs:.3f}, {wall:.0f} s; grades.csv {'identical' if same else 'DIFFERENT'}; "
+          f"load {load()}", flush=True)
+
+
 def make(folder: Path, n: int, seed: int, copies: int) -> str:
     students = make_class(folder / "originals", n, seed=seed, mix=True)
     for copy in range(copies):
@@ -92,7 +108,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--copies", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--sample", type=int, default=10, help="notebooks run by nbclient (0: all)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the single-notebook comparison")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the single-notebook comparison (0: skip it)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --before: alternate this many (this, before) pairs; the ratio uses this one's median")
+    parser.add_argument("--grader-args", default="", metavar="ARGS",
+                        help="more flags for `grader batch`, both runs (e.g. \"--hung-seconds 0.5\": a what-if)")
     parser.add_argument("--keep", type=Path, help="--make-class: write the class here and keep it")
     parser.add_argument("--before", type=Path, metavar="TREE",
                         help="also grade with the grader in TREE (e.g. `git archive OLD | tar -x -C TREE`)")
@@ -109,25 +129,26 @@ def main(argv: list[str] | None = None) -> None:
         notebooks = sample_notebooks(folder, 0)
         sample = evenly(notebooks, args.sample)
         print(f"load average before: {load()}", flush=True)
-        cpu, subs, wall = batch_cpu(folder, args.jobs, scratch / "graded")
-        if args.before:
-            old_cpu, _, old_wall = batch_cpu(folder, args.jobs, scratch / "graded-before", args.before)
-            same = (scratch / "graded" / "grades.csv").read_bytes() == \
-                (scratch / "graded-before" / "grades.csv").read_bytes()
-            print(f"grader in {args.before}: {old_cpu / subs:.3f} CPU s / submission, {old_wall:.0f} s wall; "
-                  f"this one: {cpu / subs:.3f}, {wall:.0f} s; grades.csv {'identical' if same else 'DIFFERENT'}",
-                  flush=True)
+        extra = tuple(shlex.split(args.grader_args))
+        runs = []
+        for _ in range(args.rounds if args.before else 1):
+            cpu, subs, wall = batch_cpu(folder, args.jobs, scratch / "graded", extra=extra)
+            runs.append(cpu)
+            if args.before:
+                compare_before(args, folder, scratch, extra, (cpu, subs, wall))
+        cpu = median(runs)
         kernel = nbclient_cpu(sample, scratch)
-        torch_wall, grader_wall = single_wall(sample[0], args.repeat)
+        torch_wall, grader_wall = single_wall(sample[0], args.repeat) if args.repeat else (0.0, 0.0)
         print(f"load average after: {load()}")
         per_sub, per_kernel = cpu / subs, sum(kernel) / len(kernel)
         print(f"\n{'':<44}{'CPU s / submission':>20}")
         print(f"{f'grader batch --jobs {args.jobs} ({subs} submissions, {wall:.0f} s wall)':<44}{per_sub:>20.3f}")
         print(f"{f'nbclient, one kernel each ({len(kernel)} notebooks)':<44}{per_kernel:>20.3f}")
         print(f"ratio: the grader uses 1/{per_kernel / per_sub:.1f} of nbclient's CPU per submission")
-        print(f"\none notebook ({sample[0].name}), wall s, median of {args.repeat}: "
-              f"import torch {torch_wall:.2f}, python -m grader {grader_wall:.2f}, "
-              f"ratio {grader_wall / torch_wall:.2f}")
+        if args.repeat:
+            print(f"\none notebook ({sample[0].name}), wall s, median of {args.repeat}: "
+                  f"import torch {torch_wall:.2f}, python -m grader {grader_wall:.2f}, "
+                  f"ratio {grader_wall / torch_wall:.2f}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

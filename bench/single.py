@@ -1,13 +1,14 @@
 """One submission from the command line, against `python -c "import torch"` in the same session.
 
-    python bench/single.py [SUBMISSION] [--repeat 5]
+    python bench/single.py [SUBMISSION] [--repeat 5] [--before CHECKOUT]
 
-Prints the medians of wall seconds, CPU seconds and peak memory (PSS of the whole process
+The two commands alternate, round after round. Prints the medians of wall seconds, CPU seconds and peak memory (PSS of the whole process
 tree: grader, fork server, child), and the ratios to the torch import.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,18 +20,26 @@ REPO = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("submission", nargs="?", default=str(REPO / "examples" / "sample_submission.ipynb"))
+    parser.add_argument("submission", nargs="?", type=lambda p: str(Path(p).resolve()),
+                        default=str(REPO / "examples" / "sample_submission.ipynb"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--before", metavar="CHECKOUT",
+                        help="also run the grader of another checkout (git archive REV | tar -x -C DIR)")
     args = parser.parse_args()
-    commands = {
-        "python -c 'import torch'": [sys.executable, "-c", "import torch"],
-        "python -m grader SUBMISSION": [sys.executable, "-m", "grader", args.submission],
-    }
-    rows = {}
-    for name, command in commands.items():
-        runs = [run(command, cwd=str(REPO)) for _ in range(args.repeat)]
-        rows[name] = (median([r.wall for r in runs]), median([r.cpu for r in runs]),
-                      median([r.peak_mb for r in runs]))
+    grade = [sys.executable, "-m", "grader", args.submission]
+    commands = {"python -c 'import torch'": ([sys.executable, "-c", "import torch"], REPO),
+                "python -m grader SUBMISSION": (grade, REPO)}
+    if args.before:  # `python -m` imports the grader from its working directory
+        commands["  the same, --before checkout"] = (grade, Path(args.before).resolve())
+    runs: dict[str, list] = {name: [] for name in commands}
+    load = os.getloadavg()
+    for _ in range(args.repeat):  # alternated, so that a change of load hits all alike
+        for name, (command, checkout) in commands.items():
+            runs[name].append(run(command, env={"PYTHONPATH": str(checkout)}, cwd=str(checkout)))
+    print(f"medians of {args.repeat} rounds; load {'/'.join(f'{v:.1f}' for v in load)} before, "
+          f"{'/'.join(f'{v:.1f}' for v in os.getloadavg())} after")
+    rows = {name: (median([r.wall for r in done]), median([r.cpu for r in done]),
+                   median([r.peak_mb for r in done])) for name, done in runs.items()}
     base = rows["python -c 'import torch'"]
     print(f"{'command':<30}{'wall s':>9}{'CPU s':>9}{'peak MB':>10}{'wall ×':>9}{'CPU ×':>8}{'mem ×':>8}")
     for name, (wall, cpu, peak) in rows.items():

@@ -7,6 +7,7 @@ costs one forked child per submission.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from grader.source.static import SourceIndex
 from grader.source.submission import Submission, parse_submission, read_submission
 
 if TYPE_CHECKING:
+    from grader.observe.records import RunResult
     from grader.run.references import References
 
 # What imports torch (judge, run, observe) is imported in the methods, never at the top: the
@@ -31,12 +33,15 @@ if TYPE_CHECKING:
 class Grader:
     """A loaded pack, its references and a warm fork server."""
 
-    def __init__(self, settings: Settings, *, jobs: int = 1, figure_images: bool = True):
+    def __init__(self, settings: Settings, *, jobs: int = 1, figure_images: bool = True,
+                 one_submission: bool = False):
         from grader.run.forkserver import ForkServer
 
         self.settings = settings
         self.figure_images = figure_images
-        self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation)
+        self.one_submission = one_submission
+        self.server = ForkServer(settings.limits, settings.protected_paths(), settings.isolation,
+                                 full_warm_up=not one_submission)
         import torch  # noqa: F401 - imported here while the fork server imports its own
 
         from grader.run.references import References
@@ -53,11 +58,14 @@ class Grader:
 
     @classmethod
     def open(cls, config: str | None = None, overrides: dict[str, Any] | None = None,
-             *, jobs: int = 1, figure_images: bool = True) -> "Grader":
+             *, jobs: int = 1, figure_images: bool = True, one_submission: bool = False) -> "Grader":
         """`figure_images=False` skips rendering the student's figures as PNG (a terminal
-        report shows none), which saves a tenth of a second per submission."""
+        report shows none), which saves a tenth of a second per submission.
+        `one_submission=True` (the command line) shortens the way to one report: the fork server
+        leaves to the child what only some children need (sympy, matplotlib's first draw), and
+        the known wrong answers are computed while the child runs instead of after it."""
         return cls(load_settings(find_config(config), overrides), jobs=jobs,
-                   figure_images=figure_images)
+                   figure_images=figure_images, one_submission=one_submission)
 
     @property
     def pack_hash(self) -> str:
@@ -91,7 +99,7 @@ class Grader:
         started = time.perf_counter()
         student = student or submission.student
         self.references.warm(student)  # the per-call limits are multiples of the solutions' times
-        run = self.runner.run(self._job(submission, student, public_only))
+        run = self._run(self._job(submission, student, public_only), student)
         evidence = Evidence(run=run, source=SourceIndex(submission.cells),
                             references=self.references, student=student)
         exercises = tuple(grade_exercise(e, evidence, submission.cells, public_only=public_only,
@@ -107,6 +115,14 @@ class Grader:
             exercises=exercises, cells=cells, output=run.output, isolation=run.isolation,
             pack_hash=self.pack.hash, submission_hash=submission.sha256,
             seconds=time.perf_counter() - started, notes=notes)
+
+    def _run(self, job: dict[str, Any], student: str) -> RunResult:
+        if not self.one_submission:
+            return self.runner.run(job)
+        with ThreadPoolExecutor(1, thread_name_prefix="grader-run") as pool:
+            running = pool.submit(self.runner.run, job)
+            self.references.warm_known_wrong(student)
+            return running.result()
 
     def _job(self, submission: Submission, student: str, public_only: bool) -> dict[str, Any]:
         from grader.observe import devices

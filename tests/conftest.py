@@ -3,6 +3,7 @@ fork server is an interpreter that imports torch: ~3 CPU-s), commands run in-pro
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import os
 import subprocess
@@ -61,19 +62,22 @@ def _shared_fork_servers(request):
 
     started: dict[str, forkserver.ForkServer] = {}
     real = forkserver.ForkServer
+    signature = inspect.signature(real)
 
     class SessionForkServer(real):
-        def __new__(cls, limits, protected, isolation="auto"):
+        def __new__(cls, *args, **kwargs):
             if _OWN_FORK_SERVERS[0]:
-                return real(limits, protected, isolation)
-            key = repr((limits, protected, isolation))
+                return real(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            key = repr(bound.arguments)  # the server's limits, protected paths, isolation, warm-up
             if key not in started:
                 started[key] = super().__new__(cls)
             return started[key]
 
-        def __init__(self, limits, protected, isolation="auto"):
+        def __init__(self, *args, **kwargs):
             if not hasattr(self, "pid"):  # the first Grader to ask starts it
-                super().__init__(limits, protected, isolation)
+                super().__init__(*args, **kwargs)
 
         def close(self) -> None:
             """Closed at the end of the session."""

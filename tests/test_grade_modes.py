@@ -124,3 +124,20 @@ def test_check_in_the_kernel_agrees_with_final_grading_on_the_public_cases(grade
     assert target["grad_of_dot.py"][0] == target["grad_of_dot.py"][1] == 2
     assert target["sin_plot.py"][0] == 2 and target["sin_plot__no-figure.py"][0] == 0
     assert target["grad_of_dot__int-arange.py"][0] == 0 and target["two_grads__forgets-zero.py"][0] == 0
+
+
+def _seen(grader, path: Path) -> list:
+    report = grader.grade_file(path, student=path.stem)
+    return [(e.id, e.score, e.status, [(d.code, d.message, d.details) for d in e.diagnoses])
+            for e in report.exercises] + [c.status for c in report.cells]
+
+
+def test_the_command_lines_shortcuts_change_no_grade(grader, roster):
+    """`python -m grader x.ipynb` opens its Grader with one_submission=True: the server skips
+    sympy and the first draw, the known wrong answers are computed while the child runs. Every
+    fixture's report is the same as a batch Grader's, diagnoses and hints included."""
+    from grader.api import Grader
+
+    with Grader.open(str(REPO / "config.yaml"), one_submission=True) as quick:
+        for path in [*sorted(roster.glob("*.py")), REPO / "examples" / "sample_submission.ipynb"]:
+            assert _seen(quick, path) == _seen(grader, path), path.name

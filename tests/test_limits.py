@@ -82,3 +82,19 @@ def test_os_exit_in_a_cell_skips_that_cell_and_runs_the_others(strict, tmp_path)
     report = strict.grade_file(path)
     assert report.cells[0].status == "died"
     assert exercise(report, "detach_grad").status == "passed"
+
+
+def test_a_later_case_that_swallows_the_deadline_is_the_one_killed(strict, tmp_path):
+    """The child announces an exercise's calls in one record; each result starts the next call's
+    clock in the parent, so a kill mid-exercise names the case that was running."""
+    stubborn = ("import torch\ndef grad_of_dot(x):\n    if x.numel() == 3 and float(x[0]) == 1.5:\n"
+                "        while True:\n            try:\n                while True:\n                    pass\n"
+                "            except BaseException:\n                pass\n"
+                "    x = x.clone().requires_grad_(True)\n    (2 * torch.dot(x, x)).backward()\n    return x.grad\n")
+    path = write_notebook(tmp_path / "nb.ipynb", [stubborn, DETACH])
+    report = strict.grade_file(path)
+    result = exercise(report, "grad_of_dot")
+    found = [(d.code, d.case) for d in result.diagnoses]
+    assert found == [("timeout", "x: float32[3]")], found  # the third of four cases, the others pass
+    assert 0 < result.score < result.max_score
+    assert exercise(report, "detach_grad").status == "passed"

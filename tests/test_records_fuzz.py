@@ -35,11 +35,11 @@ HOSTILE = [None, True, -1, 2 ** 31, 2 ** 64, 10 ** 300, float("nan"), float("inf
            [], [None], {}, {"t": "none"}, {"t": "seq"}, {"t": "tensor", "shape": [-1]},
            {"t": "tensor", "dtype": "float32", "shape": [2 ** 40], "data": []},
            {"t": "tensor", "dtype": "int8", "shape": [1], "data": [1000]}, [[[[[[[[[]]]]]]]]],
-           {"type": "probe"}, ["probe", "key"], list(range(100))]
+           {"type": "probe"}, ["probe", "key"], list(range(100)), ["k"] * 2001, [["a"]], ["x" * 201]]
 replacements = st.sampled_from(HOSTILE) | scalars
-TYPES = ("cell_start", "cell", "probe_start", "probe", "figures", "names", "isolation", "devices",
+TYPES = ("cell_start", "cell", "probes_start", "probe", "figures", "names", "isolation", "devices",
          "done", "other")
-FIELDS = ("index", "key", "status", "seconds", "error", "outcome", "value", "autograd_calls",
+FIELDS = ("index", "key", "keys", "status", "seconds", "error", "outcome", "value", "autograd_calls",
           "forbidden", "figures", "names", "isolation", "cuda_on_cpu", "t", "dtype", "shape", "data",
           "trace", "graph")
 
@@ -67,7 +67,7 @@ VALID = [
     {"type": "cell", "index": 3, "status": "error", "seconds": 0.25,
      "error": {**_error(), "cell": 3, "line": 2, "source_line": "x.requires_grad_(True)",
                "trace": ["cell 3, line 2, in <module>: x.requires_grad_(True)"]}},
-    {"type": "probe_start", "key": "grad_of_dot/0/1"},
+    {"type": "probes_start", "keys": ["grad_of_dot/0/0", "grad_of_dot/0/1", "grad_of_dot/1/0"]},
     {"type": "probe", "key": "grad_of_dot/0/1", "outcome": "returned", "autograd_calls": 1,
      "value": encode((torch.arange(4.0, requires_grad=True) * 2, [torch.eye(2, dtype=torch.float64), 3, None]))},
     {"type": "probe", "key": "two_grads/0/0", "outcome": "raised", "autograd_calls": 0,
@@ -89,7 +89,7 @@ VALID = [
 
 def _use(record: records.Record) -> None:
     """What the parent does with a record after decoding it."""
-    assert isinstance(record, (records.CellStarted, records.CellFinished, records.ProbeStarted,
+    assert isinstance(record, (records.CellStarted, records.CellFinished, records.ProbesStarted,
                                records.ProbeFinished, records.Figures, records.Names,
                                records.Isolation, records.Devices, records.Done, records.Malformed))
     if isinstance(record, records.Malformed):
@@ -193,3 +193,11 @@ def test_deeply_nested_and_huge_records_are_malformed_not_fatal():
                     "value": {"t": "tensor", "dtype": "int8", "shape": [2], "data": [1e300, 2 ** 64]}})
     assert isinstance(huge, records.ProbeFinished)
     assert "do not fit" in repr(decode(huge.observation["value"]))
+
+
+def test_an_exercise_start_record_names_its_probes_in_order_or_is_malformed():
+    started = _decode({"type": "probes_start", "keys": ["a/0/0", "a/0/1"]})
+    assert started == records.ProbesStarted(("a/0/0", "a/0/1"))
+    for keys in (None, "a/0/0", ["a/0/0", 3], ["k"] * 2001, ["x" * 201], {"a": 1}):
+        record = _decode({"type": "probes_start", "keys": keys})
+        assert isinstance(record, records.Malformed) and record.kind == "probes_start", keys

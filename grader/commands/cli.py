@@ -38,12 +38,14 @@ def grade_command(argv: list[str]) -> int:
     args = _grade_parser().parse_args(argv)
     speak_course_language(args)
     from grader.api import Grader
-    from grader.source.submission import read_submission
+    from grader.source.submission import parse_submission, read_bytes
 
-    submission = read_submission(Path(args.submission))
+    path = Path(args.submission)
+    data = read_bytes(path)  # a missing file is said at once; parsing waits for the server's start
     with Grader.open(args.config, settings_overrides(args),
-                     figure_images=args.format in FORMATS_WITH_FIGURES) as grader:
-        report = grader.grade(submission, args.student, public_only=args.public_only)
+                     figure_images=args.format in FORMATS_WITH_FIGURES, one_submission=True) as grader:
+        report = grader.grade(parse_submission(path.name, data), args.student,
+                              public_only=args.public_only)
     text = render(report, args.format, verbose=args.verbose)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

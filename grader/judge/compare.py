@@ -128,10 +128,20 @@ def _details(assert_message: str, got: torch.Tensor, expected: torch.Tensor, rto
     lines.append(_padded(_("index"), -12) + _padded(_("got"), 14) + _padded(_("expected"), 14)
                  + _padded(_("abs diff"), 12))
     for flat in worst.tolist():
-        index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), got.shape))
+        index = _unravel(flat, tuple(got.shape))
         g, e = got.reshape(-1)[flat].item(), expected.reshape(-1)[flat].item()
         lines.append(f"{str(index):<12}{_fmt(g):>14}{_fmt(e):>14}{_fmt(abs(g - e)):>12}")
     return "\n".join(lines)
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """torch.unravel_index of one index in plain ints: the same tuple, without its ten
+    torch._check calls per row (the worst rows are on the way to every report)."""
+    index = []
+    for size in reversed(shape):
+        flat, position = divmod(flat, size)
+        index.append(position)
+    return tuple(reversed(index))
 
 
 def _padded(text: str, width: int) -> str:

@@ -200,7 +200,10 @@ def forbid(rules: tuple[str, ...], namespace: dict[str, Any], watch: Watch) -> I
             setattr(owner, name, raiser(by_identity[id(original)]))
         for key, value in aliases.items():
             namespace[key] = raiser(by_identity[id(value)])
-        with _ForbidTorch(torch_functions, watch):
+        if torch_functions:  # a torch function mode puts Python in front of every torch call
+            with _ForbidTorch(torch_functions, watch):
+                yield
+        else:
             yield
     finally:
         for owner, name, original in patched:

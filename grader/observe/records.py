@@ -22,6 +22,7 @@ MAX_FIGURES = 50
 MAX_CURVES = 50
 MAX_POINTS = 20_000
 MAX_NAMES = 2000
+MAX_PROBES = 2000  # in one exercise's start record
 MAX_TRACE_CALLS = 24
 MAX_TRACE_ROOTS = 4
 MAX_TRACE_WRITES = 8
@@ -119,8 +120,10 @@ class CellFinished:
 
 
 @dataclass(frozen=True)
-class ProbeStarted:
-    key: str
+class ProbesStarted:
+    """The child starts these probes (one exercise's), one after the other in this order."""
+
+    keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ class Malformed:
         return f"the child sent a malformed {self.kind!r} record ({self.reason[:300]})"
 
 
-Record = (CellStarted | CellFinished | ProbeStarted | ProbeFinished | Figures | Names
+Record = (CellStarted | CellFinished | ProbesStarted | ProbeFinished | Figures | Names
           | Isolation | Devices | Done | Malformed)
 _KEY = text(200)
 
@@ -179,8 +182,8 @@ def _build(kind: str, data: dict[str, Any]) -> Record:
     if kind == "cell":
         record = CELL(data, "cell")
         return CellFinished(record["index"], {"type": "cell", **record})
-    if kind == "probe_start":
-        return ProbeStarted(_KEY(data.get("key"), "key"))
+    if kind == "probes_start":
+        return ProbesStarted(tuple(list_of(_KEY, MAX_PROBES)(data.get("keys"), "keys")))
     if kind == "probe":
         return ProbeFinished(_KEY(data.get("key"), "key"), OBSERVATION(data, "probe"))
     if kind == "figures":

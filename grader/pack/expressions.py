@@ -7,6 +7,8 @@ message, not a NameError inside a student's sandbox, so only a small grammar is 
 from __future__ import annotations
 
 import ast
+import functools
+from types import CodeType
 from typing import Any, Callable
 
 from grader.source import pysource
@@ -36,9 +38,16 @@ def parse(source: str) -> ast.Expression:
     return tree
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> CodeType:
+    """Checked and compiled once per process: a child builds the same input function for
+    every case of a check."""
+    return pysource.compile_tree(parse(source), f"<expression {source}>", "eval")
+
+
 def compile_function(source: str, namespace: dict[str, Any]) -> Callable[[Any], Any]:
     """A one-argument function computing the expression; `namespace` supplies torch and math."""
-    code = pysource.compile_tree(parse(source), f"<expression {source}>", "eval")
+    code = _compiled(source)
     scope = dict(namespace)
 
     def function(x: Any) -> Any:

@@ -28,7 +28,7 @@ class Probe:
     forbid: tuple[str, ...]
 
     def to_job(self, student: str = "", seconds: float = 0.0) -> dict[str, Any]:
-        return {"key": self.key, "kind": self.kind, "function": self.function,
+        return {"key": self.key, "exercise": self.exercise, "kind": self.kind, "function": self.function,
                 "inputs": self.specs, "seed": self.seed, "options": self.options,
                 "forbid": list(self.forbid), "student": student, "seconds": seconds}
 

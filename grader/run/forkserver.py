@@ -7,7 +7,9 @@ costs a fork (milliseconds) instead of a fresh interpreter and `import torch` (s
 
 Protocol over a Unix socket: the parent sends {"run": id, "slot": n} with three fds attached
 (job pipe to read, result pipe to write, output pipe to write); the server answers
-{"id": id, "pid": pid} and later {"exit": pid, "code": exit code or -signal}.
+{"id": id, "pid": pid} and later {"exit": pid, "code": exit code or -signal}. A server started
+before the grader read its configuration (`prestart`, the command line) first receives its
+settings (limits, protected paths, isolation) as one message.
 
 A server can die (SIGKILL, the OOM killer, a kill aimed at a Dask worker, whose command line it
 shares). The handle then reaps it, tells every child's waiter, counts a new `generation`, and
@@ -45,8 +47,10 @@ START_SECONDS = 180.0
 class ForkServer:
     """The parent's handle on the server process; `spawn` and `kill` are thread-safe."""
 
-    def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto"):
-        self._settings = (limits, protected, isolation)
+    def __init__(self, limits: Limits, protected: list[str], isolation: str = "auto",
+                 full_warm_up: bool = True):
+        """`full_warm_up=False` (one submission) warms up only what every child needs."""
+        self._settings = (limits, protected, isolation, full_warm_up)
         self._lock = threading.Lock()
         self._next_id = 0
         self._spawned: dict[int, threading.Event] = {}
@@ -59,11 +63,17 @@ class ForkServer:
         self._start()
 
     def _start(self) -> None:
-        self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.pid = _exec_server(server_sock, self._settings)
-        finally:
-            server_sock.close()
+        limits, protected, isolation, full_warm_up = self._settings
+        settings = {"limits": limits.to_dict(), "protected": protected, "isolation": isolation}
+        if _prestarted and not full_warm_up:
+            self.pid, self._sock = _prestarted.pop()
+            self._sock.send(json.dumps(settings).encode())
+        else:
+            self._sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                self.pid = _exec_server(server_sock, {**settings, "full_warm_up": full_warm_up})
+            finally:
+                server_sock.close()
         self._alive = True
         self._ready = threading.Event()
         self._reader = threading.Thread(target=self._read, args=(self._sock,),
@@ -197,12 +207,33 @@ def _reap_server(pid: int) -> None:
         pass
 
 
-def _exec_server(server_sock: socket.socket, settings: tuple) -> int:
+_prestarted: list[tuple[int, socket.socket]] = []
+
+
+def prestart() -> None:
+    """Start one submission's server before the grader has read its configuration, so that its
+    `import torch` begins a tenth of a second sooner: the first ForkServer with the short
+    warm-up adopts it and sends it the settings its warm-up does not need."""
+    sock, server_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        _prestarted.append((_exec_server(server_sock, {"full_warm_up": False}), sock))
+    finally:
+        server_sock.close()
+
+
+def discard_prestarted() -> None:
+    """A server started for a submission that was never graded (a usage error, a broken pack)."""
+    while _prestarted:
+        pid, sock = _prestarted.pop()
+        sock.close()
+        os.kill(pid, signal.SIGKILL)
+        _reap_server(pid)
+
+
+def _exec_server(server_sock: socket.socket, settings: dict[str, Any]) -> int:
     """A fresh interpreter with the allow-listed environment: it has seen no solution and no
     secret of the grader's (an exec'd process's /proc/PID/environ is what it was given)."""
-    limits, protected, isolation = settings
-    arguments = {"path": sys.path, "limits": limits.to_dict(), "protected": protected,
-                 "isolation": isolation, "fd": server_sock.fileno()}
+    arguments = {**settings, "path": sys.path, "fd": server_sock.fileno()}
     return subprocess.Popen([sys.executable, "-c", _BOOT, json.dumps(arguments)],
                             env=environment.for_server(), pass_fds=(server_sock.fileno(),),
                             stdin=subprocess.DEVNULL).pid
@@ -216,6 +247,9 @@ def main(settings: dict[str, Any]) -> None:
     """The server process's entry point."""
     sock = socket.socket(fileno=settings["fd"])
     try:
+        _warm_up(settings["full_warm_up"])
+        if "limits" not in settings:  # prestarted: the grader sends them when it opens
+            settings.update(json.loads(sock.recv(1 << 20)))
         _serve(sock, Limits.from_mapping(settings["limits"]), settings["protected"],
                settings["isolation"])
     except BaseException:
@@ -225,7 +259,6 @@ def main(settings: dict[str, Any]) -> None:
 
 def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation: str) -> None:
     """The server loop: fork on request, report exits, leave no process of a job behind."""
-    _warm_up()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     capabilities = sandbox.prepare_server() if isolation != "none" else {"level": "none"}
@@ -255,31 +288,38 @@ def _serve(sock: socket.socket, limits: Limits, protected: list[str], isolation:
         _reap(sock, jobs)
 
 
-def _warm_up() -> None:
+def _warm_up(full: bool) -> None:
     """Pay once, here, what every child would otherwise pay on first use (in parallel with
     the parent, which meanwhile reads the submission and computes the references).
 
-    torch imports sympy (via torch.fx) the first time a gradient argument is passed, ~1.5 s;
-    matplotlib loads its fonts at the first draw. Ops run single-threaded: a multi-threaded op
-    before fork can hang the child's first matmul.
+    A gradient argument is checked without sympy (observe/lazy_sympy.py). matplotlib loads its
+    fonts at the first draw; a full warm-up (many submissions) pays that and sympy here, for
+    the children that need them; one submission's child pays them only if it does. Ops run
+    single-threaded: a multi-threaded op before fork can hang the child's first matmul.
     """
     import importlib
     import io
 
+    import torch
+
     for name in _PRELOAD:
         importlib.import_module(name)
     import matplotlib.pyplot as plt
-    import torch
     import torch.autograd.functional  # noqa: F401 - ruled-out calls are resolved against it
     import torch.func  # noqa: F401
-    import torch.fx.experimental.symbolic_shapes  # noqa: F401
 
+    from grader.observe import lazy_sympy
+
+    lazy_sympy.install()
     torch.set_num_threads(1)
     x = torch.ones(3, requires_grad=True)
     (x * x).backward(gradient=torch.ones(3))
     (first,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
     torch.autograd.grad(first.sum(), x)
     repr(x)
+    if not full:
+        return
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401
     figure = plt.figure()
     plt.plot([0.0, 1.0], [0.0, 1.0], label="warm")
     plt.legend()

@@ -77,13 +77,26 @@ def _run(job: dict[str, Any], writer: RecordWriter, cuda_used=lambda: False) -> 
     writer.send({"type": "names", "names": _names(namespace)})
     budget = CallBudget(limits["hung_seconds"], job.get("hung"))
     _warm_function_transforms(job["cells"])
-    for item in job["probes"]:
-        writer.send({"type": "probe_start", "key": item["key"]})
-        writer.send({"type": "probe", "key": item["key"], **_run_probe(item, namespace, limits, budget)})
+    for group in _by_exercise(job["probes"]):
+        writer.send({"type": "probes_start", "keys": [item["key"] for item in group]})
+        for item in group:
+            writer.send({"type": "probe", "key": item["key"], **_run_probe(item, namespace, limits, budget)})
     _flush_output()
     if cuda_used():
         writer.send({"type": "devices", "cuda_on_cpu": True})
     writer.send({"type": "done"})
+
+
+def _by_exercise(probes: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Consecutive probes of one exercise: the child announces them in one record, runs them in
+    that order, and each one's result tells the parent that the next one has started."""
+    groups: list[list[dict[str, Any]]] = []
+    for item in probes:
+        if groups and groups[-1][0].get("exercise") == item.get("exercise"):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
 
 
 _USES_TORCH_FUNC = re.compile(r"torch\.func|functorch|from\s+torch\s+import\s+[^\n]*\bfunc\b")

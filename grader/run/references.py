@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from grader.observe import probe
+from grader.observe import lazy_sympy, probe
 from grader.errors import PackError, PackProblem
 from grader.pack.kinds import KINDS
 from grader.pack.load import Exercise, Pack
@@ -25,6 +25,7 @@ class References:
     """Reference observations, computed on demand from the solutions and kept per student."""
 
     def __init__(self, pack: Pack):
+        lazy_sympy.install()
         self.pack = pack
         self._modules: dict[str, ModuleType] = {}
         self._cache: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -55,17 +56,22 @@ class References:
 
     def seconds(self, exercise: Exercise, item: Probe) -> float:
         """The solution's wall time on this probe, from a second run (the first one pays torch's
-        first-use costs); the student's per-call limit is a multiple of it."""
+        first-use costs, and is the reference observation of the inputs every student shares);
+        the student's per-call limit is a multiple of it."""
         with self._lock:
             if item.key not in self._seconds:
                 function = getattr(self.module(exercise), item.function, None)
-                timings = []
-                for _ in range(2 if function else 0):
-                    started = time.perf_counter()
-                    probe.observe(item.kind, function, item.specs, item.seed, item.options)
-                    timings.append(time.perf_counter() - started)
-                self._seconds[item.key] = timings[-1] if timings else 0.0
+                self._seconds[item.key] = self._second_run(exercise, item, function) if function else 0.0
             return self._seconds[item.key]
+
+    def _second_run(self, exercise: Exercise, item: Probe, function: Any) -> float:
+        if KINDS[item.kind].reference:
+            self.observe(exercise, item)
+        else:
+            probe.observe(item.kind, function, item.specs, item.seed, item.options)
+        started = time.perf_counter()
+        probe.observe(item.kind, function, item.specs, item.seed, item.options)
+        return time.perf_counter() - started
 
     def warm(self, student: str = "") -> None:
         """Compute every reference and time every probe now; PackError names each that fails."""
@@ -84,6 +90,17 @@ class References:
                         f"{error.get('type', '')}: {error.get('message', '')}"))
         if problems:
             raise PackError(problems)
+
+
+    def warm_known_wrong(self, student: str = "") -> None:
+        """Every known wrong answer's observation of every compared probe, before the judge
+        asks for one: one submission's grader does it while the child runs on the other core."""
+        for exercise in self.pack.exercises:
+            likes = [r.like for r in exercise.diagnoses if r.like]
+            likes = [like for like in likes if hasattr(self.module(exercise), like)]
+            for item in probes_for(exercise) if likes else ():
+                for like in likes if KINDS[item.kind].judge == "compared" else ():
+                    self.observe(exercise, item, like, student)
 
 
 def _import_solution(path: Path, exercise: Exercise) -> ModuleType:

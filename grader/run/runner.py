@@ -201,6 +201,7 @@ class _Reader:
         self.deadline = deadline
         self.calls = calls
         self.current: tuple[str, Any] | None = None
+        self.queue: list[str] = []
         self.step_limit = limits.cell_seconds
         self.step_deadline = deadline
         self.buffer = b""
@@ -267,14 +268,14 @@ class _Reader:
         elif isinstance(record, records.CellFinished):
             self.result.cells.setdefault(record.index, record.record)
             self.current = None
-        elif isinstance(record, records.ProbeStarted):
-            self.current = ("probe", record.key)
-            self.step_limit = self.calls.start(record.key, self.limits.check_seconds)
-            self.step_deadline = now + self.step_limit + GRACE_SECONDS
+        elif isinstance(record, records.ProbesStarted):
+            self.queue = [key for key in record.keys if key not in self.result.probes]
+            self._next_probe(now)
         elif isinstance(record, records.ProbeFinished):
             self.result.probes.setdefault(record.key, record.observation)
             self.calls.finish(record.key, record.observation)
             self.current = None
+            self._next_probe(now)
         elif isinstance(record, records.Figures):
             self.result.figures = record.figures
         elif isinstance(record, records.Names):
@@ -286,12 +287,24 @@ class _Reader:
                 self.result.notes.append(_(devices.NOTE))
         elif isinstance(record, records.Malformed):
             self._malformed(record)
+            if self.current is None:
+                self._next_probe(now)
         elif isinstance(record, records.Done) and self.expected <= self.result.probes.keys():
             self.done = True
             return True
         if self.current is None:
             self.step_deadline = self.deadline
         return False
+
+    def _next_probe(self, now: float) -> None:
+        """The first announced probe without a result is the one running now, on its own limit
+        from now on: the child starts it as soon as it has sent the one before."""
+        while self.queue and self.queue[0] in self.result.probes:
+            self.queue.pop(0)
+        if self.queue:
+            self.current = ("probe", self.queue[0])
+            self.step_limit = self.calls.start(self.queue[0], self.limits.check_seconds)
+            self.step_deadline = now + self.step_limit + GRACE_SECONDS
 
     def _malformed(self, record: records.Malformed) -> None:
         """The probe (or cell) the record was about, else the one running, fails as crashed;

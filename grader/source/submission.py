@@ -51,14 +51,18 @@ class Submission:
 
 def read_submission(path: Path) -> Submission:
     """Read a file from disk; SubmissionError says in one line why it cannot be graded."""
+    return parse_submission(Path(path).name, read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """A submission's bytes, unparsed; SubmissionError if there is no such file to read."""
     path = Path(path)
     if not path.is_file():
         raise SubmissionError(_("{file}: no such file", file=path))
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SubmissionError(_("{file}: cannot read it ({reason})", file=path, reason=exc.strerror)) from None
-    return parse_submission(path.name, data)
 
 
 def parse_submission(name: str, data: bytes) -> Submission:

@@ -8,7 +8,7 @@ import math
 import numpy
 import torch
 
-from grader.judge.compare import close, compare
+from grader.judge.compare import _unravel, close, compare
 from grader.observe.encode import MAX_ELEMENTS, Decoded, Opaque, decode, encode
 
 
@@ -106,3 +106,9 @@ def test_numbers_use_the_given_tolerances():
     assert mismatch.details == "absolute difference 0.1 (up to 0.01 + 0·|expected| allowed)"
     assert compare(Decoded.plain(torch.tensor([2.0])), 2.0) == []
     assert compare(Opaque("str", "'2'"), 2.0)[0].summary == "result is a str ('2'), but a number was expected"
+
+
+def test_the_worst_rows_index_is_torchs_own():
+    for shape in [(5,), (2, 3), (3, 1, 4), (1, 1), (2, 3, 4, 5)]:
+        for flat in range(torch.Size(shape).numel()):
+            assert _unravel(flat, shape) == tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), shape))
