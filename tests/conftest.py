@@ -1,6 +1,11 @@
-"""Shared fixtures: one warm Grader per test session (torch and the fork server cost seconds)."""
+"""Shared fixtures: one warm Grader per test session, one fork server per set of limits (each
+fork server is an interpreter that imports torch: ~3 CPU-s), commands run in-process."""
 from __future__ import annotations
 
+import contextlib
+import inspect
+import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +33,62 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if UNIT not in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "own_fork_server: every Grader this test opens starts a fork "
+                                       "server of its own (the test kills it), not the session's shared one")
+
+
+_OWN_FORK_SERVERS = [False]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before the test's fixtures: a module-scoped Grader opened for it must know."""
+    _OWN_FORK_SERVERS[0] = item.get_closest_marker("own_fork_server") is not None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_fork_servers(request):
+    """Every Grader the tests open in this process (fixtures, `run_main`, a command's own) gets
+    the session's fork server for its limits, protected paths and isolation, instead of starting
+    one: the server holds no pack and no secret, and a handle replaces a server that died. Its
+    `close` waits for the end of the session; tests marked `own_fork_server` start their own."""
+    if all(UNIT in Path(str(item.fspath)).parents for item in request.session.items):
+        yield  # the fast tier opens no Grader: it need not import the fork server's module
+        return
+    from grader.run import forkserver
+
+    started: dict[str, forkserver.ForkServer] = {}
+    real = forkserver.ForkServer
+    signature = inspect.signature(real)
+
+    class SessionForkServer(real):
+        def __new__(cls, *args, **kwargs):
+            if _OWN_FORK_SERVERS[0]:
+                return real(*args, **kwargs)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            key = repr(bound.arguments)  # the server's limits, protected paths, isolation, warm-up
+            if key not in started:
+                started[key] = super().__new__(cls)
+            return started[key]
+
+        def __init__(self, *args, **kwargs):
+            if not hasattr(self, "pid"):  # the first Grader to ask starts it
+                super().__init__(*args, **kwargs)
+
+        def close(self) -> None:
+            """Closed at the end of the session."""
+
+    forkserver.ForkServer = SessionForkServer
+    try:
+        yield
+    finally:
+        forkserver.ForkServer = real
+        for server in started.values():
+            real.close(server)
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +135,23 @@ def run_cli(*args: str, cwd: Path = REPO, timeout: float = 240) -> subprocess.Co
     """`python -m grader ARGS` in a real child process."""
     return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def run_main(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    """`python -m grader ARGS` in this process (`grader.commands.cli.main`, what `python -m grader`
+    calls): its Grader shares the session's fork server and this process's torch. For tests of
+    what a command does, not of its process (each command keeps a `run_cli` test)."""
+    from grader.commands.cli import main
+
+    out, err, before = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(before)
+    return subprocess.CompletedProcess(["python", "-m", "grader", *args], code, out.getvalue(),
+                                       err.getvalue())
 
 
 @pytest.fixture()

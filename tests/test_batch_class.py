@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import FIXTURES, REPO, write_notebook
+from conftest import FIXTURES, REPO, run_main, write_notebook
 
 WRONG = sorted((FIXTURES / "wrong").glob("*.py"))
 HOSTILE = {
@@ -54,6 +54,11 @@ def batch(klass: Path, out: Path, *extra: str, timeout: float = 400) -> subproce
     return subprocess.run([sys.executable, "-m", "grader", "batch", str(klass), "--out", str(out),
                            "--check-seconds", "2", *extra], cwd=REPO, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def batch_in_process(klass: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """The same command without a process of its own (which would import torch twice)."""
+    return run_main("batch", str(klass), "--out", str(out), "--check-seconds", "2", *extra)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -104,7 +109,7 @@ def test_hostile_students_cost_only_themselves(graded):
 
 def test_a_second_run_is_idempotent(graded, klass):
     before = (graded / "grades.csv").read_text()
-    done = batch(klass, graded, "--jobs", "2")
+    done = batch_in_process(klass, graded, "--jobs", "2")
     assert done.returncode == 1
     assert (graded / "grades.csv").read_text() == before
     with sqlite3.connect(graded / "gradebook.sqlite") as db:
@@ -113,7 +118,7 @@ def test_a_second_run_is_idempotent(graded, klass):
 
 
 def test_jobs_1_gives_the_same_grades(graded, klass, tmp_path):
-    done = batch(klass, tmp_path / "out", "--jobs", "1")
+    done = batch_in_process(klass, tmp_path / "out", "--jobs", "1")
     assert done.returncode == 1
     assert read_csv(tmp_path / "out" / "grades.csv") == read_csv(graded / "grades.csv")
 
@@ -140,7 +145,7 @@ def test_kill_9_loses_nothing_and_the_rerun_finishes(graded, klass, tmp_path):
         survived = db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert 8 <= survived < len(list(klass.glob("*.ipynb"))) - 1
-    done = batch(klass, out, "--jobs", "2")
+    done = batch_in_process(klass, out, "--jobs", "2")
     assert done.returncode == 1
     assert read_csv(out / "grades.csv") == read_csv(graded / "grades.csv")
     with sqlite3.connect(database) as db:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli
+from conftest import FIXTURES, REPO, run_main
 
 LIMITS = ["--cell-seconds", "5", "--submission-seconds", "20"]
 # The bound of one run: a submission's (grader.run.watchdog: 2 x (20 + 5) + start-up 60 + slack 30)
@@ -64,7 +64,7 @@ def reference(tmp_path_factory):
     """The class and its clean local gradebook."""
     base = tmp_path_factory.mktemp("chaos")
     root = make_class(base / "class")
-    clean = run_cli("batch", str(root), "--jobs", "2", "--out", str(base / "clean"), *LIMITS)
+    clean = run_main("batch", str(root), "--jobs", "2", "--out", str(base / "clean"), *LIMITS)
     assert clean.returncode == 0, clean.stderr
     return root, gradebook_rows(base / "clean")
 

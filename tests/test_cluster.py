@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli
+from conftest import FIXTURES, REPO, run_main
 from grader.commands.batch import command
 from grader.errors import SubmissionError
 from grader.model import CheckResult, Diagnosis, ExerciseResult, Report
@@ -153,7 +153,7 @@ def gradebook_rows(out: Path) -> list[tuple]:
 def test_a_cluster_grades_like_the_local_pool_when_a_worker_dies(tmp_path, cluster):
     local_cluster, client = cluster
     root = make_class(tmp_path / "class")
-    local = run_cli("batch", str(root), "--jobs", "2", "--out", str(tmp_path / "local"), *LIMITS)
+    local = run_main("batch", str(root), "--jobs", "2", "--out", str(tmp_path / "local"), *LIMITS)
     assert local.returncode == 1, local.stderr  # broken.ipynb cannot be graded
 
     killer = WorkerKiller(client)

@@ -6,7 +6,7 @@ import textwrap
 
 import torch
 
-from conftest import FIXTURES, REPO, codes, exercise, run_cli, write_notebook
+from conftest import FIXTURES, REPO, codes, exercise, run_main, write_notebook
 from grader.observe.inputs import build_inputs
 from grader.pack.load import load_pack
 
@@ -59,7 +59,7 @@ def test_validate_fails_loudly_when_a_right_answer_fixture_loses_points(tmp_path
     (right / "grad_of_dot.py").write_text("# expect: grad_of_dot full-marks\nimport torch\n"
                                           "def grad_of_dot(x):\n    return 4 * x\n")
     (right / "no_header.py").write_text("def grad_of_dot(x):\n    return x\n")
-    done = run_cli("validate", "--select", "grad_of_dot", "--right-fixtures", str(right),
+    done = run_main("validate", "--select", "grad_of_dot", "--right-fixtures", str(right),
                    "--fixtures", str(tmp_path))
     assert done.returncode == 3, done.stdout + done.stderr
     assert "✗ grad_of_dot.py: grad_of_dot 0/2, short of full marks: grad_of_dot 0/2 (autograd-not-used)" in done.stdout
@@ -67,7 +67,7 @@ def test_validate_fails_loudly_when_a_right_answer_fixture_loses_points(tmp_path
 
 
 def test_validate_grades_the_book_style_fixtures_to_full_marks():
-    done = run_cli("validate", "--select", "grad_of_dot", "two_grads")
+    done = run_main("validate", "--select", "grad_of_dot", "two_grads")
     assert done.returncode == 0, done.stdout
     assert "✓ grad_of_dot.py: grad_of_dot 2/2, full marks" in done.stdout
     assert "✓ all_correct.py: all 4/4, full marks" in done.stdout

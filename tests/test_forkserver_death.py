@@ -18,6 +18,8 @@ import pytest
 
 from conftest import FIXTURES, REPO
 
+pytestmark = pytest.mark.own_fork_server
+
 RIGHT = (FIXTURES / "right" / "all_correct.py").read_bytes()
 # Names its own process so the test can kill the server while this child runs.
 SLOW = RIGHT + b"""

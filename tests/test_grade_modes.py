@@ -7,6 +7,7 @@ grades.csv against the JSON reports, to the one documented precision.
 """
 from __future__ import annotations
 
+import atexit
 import csv
 import json
 import shutil
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, run_cli
+from conftest import FIXTURES, REPO, run_main
 from grader.commands import assign
 from grader.observe import standins
 from grader import notebook as notebook_check
@@ -46,7 +47,7 @@ def single(grader, roster) -> dict[str, dict[str, tuple[float, str]]]:
 
 
 def _batch(roster: Path, out: Path, *extra: str) -> dict[str, dict[str, tuple[float, str]]]:
-    done = run_cli("batch", str(roster), "--out", str(out), *LIMITS, *extra, timeout=600)
+    done = run_main("batch", str(roster), "--out", str(out), *LIMITS, *extra)
     assert done.returncode == 0, done.stderr[-2000:]
     graded = {}
     for report_path in sorted((out / "reports").glob("*.json")):
@@ -94,6 +95,11 @@ def _checked_in_a_shell(path: Path, public: Path, monkeypatch) -> dict[str, floa
     output = notebook_check.check_all()
     shell.run_cell("import matplotlib.pyplot as plt\nplt.close('all')")
     InteractiveShell.clear_instance()
+    # A shell's exit handler resets it (a gc.collect of this torch-sized heap) and stops its history
+    # thread: once per shell, ~80 of them, that was 1-2 minutes at the end of the run. Done now.
+    atexit.unregister(shell.atexit_operations)
+    shell.history_manager.end_session()
+    shell.history_manager.close()
     return {r.id: r.score for r in output.results}
 
 

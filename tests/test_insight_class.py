@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, write_notebook
+from conftest import FIXTURES, REPO, run_main, write_notebook
 from grader.commands.gradebook import Gradebook
 from grader.insight.mistakes import mistake_groups
 from grader.insight.scoring import THRESHOLD
@@ -153,9 +153,7 @@ def graded(tmp_path_factory) -> Path:
     for name, answers in class_answers().items():
         write_notebook(root / f"{name}.ipynb", ["%matplotlib inline"] + with_answers(answers))
     out = root.parent / "graded"
-    run = subprocess.run([sys.executable, "-m", "grader", "batch", str(root), "--out", str(out),
-                          "--jobs", "2", "--check-seconds", "5"], cwd=REPO, capture_output=True,
-                         text=True, timeout=400)
+    run = run_main("batch", str(root), "--out", str(out), "--jobs", "2", "--check-seconds", "5")
     assert run.returncode == 0, run.stderr[-2000:]
     return out
 

@@ -35,6 +35,8 @@ SUBMISSION_SECONDS = 30.0
 def strict():
     limits = {"cell_seconds": 1.0, "check_seconds": 1.0, "submission_seconds": SUBMISSION_SECONDS}
     with Grader.open(str(REPO / "config.yaml"), {"limits": limits}) as grader:
+        grader.warm()  # the references and the server's start-up are not the submission's time
+        grader.server.wait_ready()
         yield grader
 
 

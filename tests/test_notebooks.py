@@ -5,7 +5,7 @@ import json
 
 import nbformat
 
-from conftest import codes, exercise, run_cli, write_notebook
+from conftest import codes, exercise, run_cli, run_main, write_notebook
 
 DETACH = '''
 import torch
@@ -135,7 +135,7 @@ def test_py_submission_runs_as_main_with_percent_cells(grader, tmp_path):
 
 def test_cli_json_report_follows_the_spec(tmp_path):
     path = write_notebook(tmp_path / "alice.ipynb", [DETACH])
-    done = run_cli(str(path), "--format", "json", "--select", "detach_grad", "two_grads")
+    done = run_main(str(path), "--format", "json", "--select", "detach_grad", "two_grads")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["submission"] == "alice.ipynb" and report["max_score"] == 4.0

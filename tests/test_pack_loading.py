@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_cli
+from conftest import REPO, run_cli, run_main
 from grader.errors import PackError
 from grader.pack.load import load_pack
 
@@ -81,14 +81,14 @@ def test_cli_exits_3_on_a_broken_pack_and_names_the_place(tmp_path):
     pack = make_pack(tmp_path, GOOD.replace("points: 2", "points: -1"))
     submission = tmp_path / "s.py"
     submission.write_text("def f(x):\n    return x\n")
-    done = run_cli(str(submission), "--config", str(pack / "config.yaml"))
+    done = run_main(str(submission), "--config", str(pack / "config.yaml"))
     assert done.returncode == 3
     assert "exercises/ex.yaml:6:" in done.stderr and "checks[0].points: must be >= 0" in done.stderr
 
 
 def test_validate_catches_a_wrong_reference_solution(tmp_path):
     pack = make_pack(tmp_path, GOOD, solution="def f(x):\n    raise ValueError('bug in solution')\n")
-    done = run_cli("validate", "--config", str(pack / "config.yaml"))
+    done = run_main("validate", "--config", str(pack / "config.yaml"))
     assert done.returncode == 3
     assert "reference solution failed" in done.stderr and "bug in solution" in done.stderr
 
