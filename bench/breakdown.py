@@ -103,7 +103,7 @@ def install(profile_dir: Path, cprofile: bool) -> None:
 
     boot = (f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\nimport breakdown\n"
             f"breakdown.install_server({str(profile_dir)!r}, {cprofile!r})\n")
-    marker = "from grader.run.forkserver import main"
+    marker = "from grader.run.server_process import main"
     if marker not in forkserver._BOOT:
         raise SystemExit("bench/breakdown.py: forkserver._BOOT changed; update install()")
     forkserver._BOOT = forkserver._BOOT.replace(marker, boot + marker)
@@ -118,7 +118,8 @@ def install_server(profile_dir: str, cprofile: bool) -> None:
     import traceback  # noqa: F401
 
     from grader.observe import figures
-    from grader.run import forkserver, harness, sandbox
+    from grader.run import harness, sandbox
+    from grader.run import server_process as forkserver
     profile_dir = Path(profile_dir)
 
     # --- child: its only thread's CPU. Not process_time: with RLIMIT_CPU set (the sandbox's
@@ -264,8 +265,7 @@ def install_parent() -> None:
     original_observe = references.References.observe
 
     def observe(self, exercise, item, like="", student=""):
-        key = (item.key, like, exercise.seed_owner(student))
-        if key in self._cache:
+        if (item.key, like) in self._by_student.get(exercise.seed_owner(student), {}):
             return original_observe(self, exercise, item, like, student)
         started = time.thread_time()
         try:

@@ -202,7 +202,7 @@ def _tree() -> dict[int, int]:
 
 def _is_fork_server(pid: int) -> bool:
     """The fork server is a fresh interpreter started with the grader's boot line."""
-    return "forkserver import main" in _cmdline(pid)
+    return "server_process import main" in _cmdline(pid)
 
 
 def _cmdline(pid: int) -> str:

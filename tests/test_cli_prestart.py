@@ -32,7 +32,7 @@ def _servers_with(marker: Path) -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if b"forkserver import main" in command and str(marker).encode() in command:
+        if b"server_process import main" in command and str(marker).encode() in command:
             found.append(int(entry.name))
     return found
 

@@ -52,6 +52,9 @@ def around(owner, name: str, before: str | None, after: str | None) -> None:
 def _forkserver(module) -> None:
     around(module.ForkServer, "_start", "fork server: started or adopted", None)
     around(module, "prestart", "fork server: prestarted", None)
+
+
+def _server_process(module) -> None:
     around(module, "_warm_up", "warm-up starts", "warm-up done")
     around(module.sandbox, "prepare_server", None, "prepare_server done, ready")
     real_fork = os.fork
@@ -117,6 +120,7 @@ HOOKS = {
     "torch.fx.experimental.symbolic_shapes": lambda module: mark("import symbolic_shapes done"),
     "grader.api": _api,
     "grader.run.forkserver": _forkserver,
+    "grader.run.server_process": _server_process,
     "grader.run.sandbox.environment": _environment,
     "grader.run.harness": _harness,
     "grader.observe.records": _records,
