@@ -18,7 +18,7 @@ import pytest
 
 from conftest import FIXTURES, REPO, run_main, write_notebook
 from grader.commands.gradebook import Gradebook
-from grader.insight.mistakes import mistake_groups
+from grader.render.class_tally import ClassTally
 from grader.insight.scoring import THRESHOLD
 
 BASE = [c for c in (FIXTURES / "right" / "all_correct.py").read_text(encoding="utf-8").split("# %%")
@@ -203,7 +203,7 @@ def test_the_page_shows_both_codes_with_the_matches_marked_and_says_it_is_no_pen
 
 def test_summary_counts_the_shared_mistakes_that_were_planted(graded):
     with Gradebook(graded / "gradebook.sqlite") as gradebook:
-        found = mistake_groups(gradebook.reports())
+        found = ClassTally.of(gradebook.reports()).mistakes()
     assert [m.students for m in found["grad_of_dot"]] == [len(UNUSUAL)]
     assert [m.students for m in found["two_grads"]] == [len(CLASSIC)]
     assert "zero_()" in found["two_grads"][0].diagnosis

@@ -11,7 +11,7 @@ from grader.judge.behaviour import case_token, value_digest
 from grader.insight.evidence import answers_by_exercise
 from grader.insight.fingerprint import fingerprint
 from grader.insight.index import index_exercise
-from grader.insight.mistakes import mistake_groups
+from grader.render.class_tally import ClassTally
 from grader.insight.ranking import groups, rank_pairs
 from grader.insight.scoring import THRESHOLD
 from grader.model import CheckResult, Diagnosis, ExerciseResult, Report
@@ -145,7 +145,7 @@ def test_mistake_groups_count_students_with_the_same_wrong_values():
                + [report(f"b{i}", exercise(CORRECT, other, message="g1 is x.grad itself")) for i in range(2)]
                + [report("lonely", exercise(CORRECT, ("0.0=mismatch:dddddddddddd", "0.1=ok")))]
                + [report(f"c{i}", exercise(CORRECT, OK)) for i in range(12)])
-    found = mistake_groups(reports)["two_grads"]
+    found = ClassTally.of(reports).mistakes()["two_grads"]
     assert [(m.students, m.diagnosis) for m in found] == [(5, "g2 is 4x + 1"), (2, "g1 is x.grad itself")]
     assert found[0].share == 0.25
     assert "#" not in found[0].example and "def two_grads" in found[0].example

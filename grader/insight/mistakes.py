@@ -31,16 +31,6 @@ class Mistake:
     example: str
 
 
-def mistake_groups(reports: Sequence[Report]) -> dict[str, list[Mistake]]:
-    """Per exercise, its shared mistakes, most students first."""
-    tally = MistakeTally()
-    for report in reports:
-        for result in report.exercises:
-            tally.add(report.student, result)
-    order = dict.fromkeys(e.id for r in sorted(reports, key=lambda r: r.student) for e in r.exercises)
-    return tally.groups(list(order), results_in(reports))
-
-
 def results_in(reports: Sequence[Report]) -> ResultOf:
     """Each student's result of an exercise, from reports in memory."""
     by_student = {r.student: r for r in reports}

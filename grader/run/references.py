@@ -108,7 +108,6 @@ class References:
         if problems:
             raise PackError(problems)
 
-
     def warm_known_wrong(self, student: str = "") -> None:
         """Every known wrong answer's observation of every compared probe, before the judge
         asks for one: one submission's grader does it while the child runs on the other core."""
