@@ -29,7 +29,7 @@ def test_both_readme_commands_make_a_venv_and_install_the_cpu_build_first() -> N
         assert all(step.startswith(".venv/bin/python -m ") for step in steps[1:])
     assert grade.endswith("-m grader examples/sample_submission.ipynb")
     assert (REPO / "examples" / "sample_submission.ipynb").is_file()
-    assert run_tests.endswith("-m pytest -q -n 2 --dist loadfile")
+    assert run_tests.endswith("-m pytest -q")
 
 
 def test_ci_runs_the_readme_test_command_in_a_fresh_venv() -> None:
