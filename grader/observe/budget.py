@@ -4,14 +4,16 @@ A function's calls get their own limits until one runs out of time. From then on
 calls (other cases, other checks) share `hung_seconds` between them, at most a quarter of it
 each: a case that returns at once still passes, one that hangs again costs a quarter, and once
 nothing is left the rest are reported as timed out without being called. So a function that
-hangs on every case costs its first limit plus `hung_seconds`, whatever the number of cases. The child applies this with its own
-clock; the parent applies it again with its clock to set its hard deadlines, and hands its
+hangs on every case costs its first limit plus `hung_seconds`, whatever the number of cases.
+Both sides count the child's own time (observe/own_time.py), not the wall clock, so a busy
+machine skips no call an idle one would make. The child applies this itself; the parent applies
+it again, reading the child's time from the kernel, to set its hard deadlines, and hands its
 state to a restarted child, so a child that ignores it gains nothing.
 """
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from grader.i18n import N_
 
@@ -52,23 +54,25 @@ class CallBudget:
 
 
 class ProbeClock:
-    """The parent's side: each probe's limit by its own clock, and the budget it hands on."""
+    """The parent's side: each probe's limit on the child's clock, and the budget it hands on."""
 
-    def __init__(self, probes: list[dict[str, Any]], budget: CallBudget):
+    def __init__(self, probes: list[dict[str, Any]], budget: CallBudget,
+                 clock: Callable[[], float] = time.monotonic):
         self.probes = {p["key"]: p for p in probes}
         self.budget = budget
+        self.clock = clock
         self.started = 0.0
 
     def start(self, key: Any, default: float) -> float:
         """The limit of the probe the child starts now (0: the child must skip it)."""
         item = self._item(key)
-        self.started = time.monotonic()
+        self.started = self.clock()
         return self.budget.limit(item.get("function", ""), item.get("seconds") or default)
 
     def finish(self, key: Any, record: dict[str, Any], killed: bool = False) -> None:
         item = self._item(key)
         timed_out = killed or bool(record.get("deadline")) or record.get("reason") == "timeout"
-        self.budget.spent(item.get("function", ""), time.monotonic() - self.started, timed_out)
+        self.budget.spent(item.get("function", ""), self.clock() - self.started, timed_out)
 
     def _item(self, key: Any) -> dict[str, Any]:
         """The planned probe a key from the child names (any JSON value: it may be hostile)."""

@@ -72,9 +72,10 @@ class References:
         return cache
 
     def seconds(self, exercise: Exercise, item: Probe) -> float:
-        """The solution's wall time on this probe, from a second run (the first one pays torch's
-        first-use costs, and is the reference observation of the inputs every student shares);
-        the student's per-call limit is a multiple of it."""
+        """The solution's CPU time on this probe (its thread's: a busy machine or other grading
+        threads do not inflate it), from a second run (the first one pays torch's first-use
+        costs, and is the reference observation of the inputs every student shares); the
+        student's per-call limit is a multiple of it."""
         with self._lock:
             if item.key not in self._seconds:
                 function = getattr(self.module(exercise), item.function, None)
@@ -86,9 +87,9 @@ class References:
             self.observe(exercise, item)
         else:
             probe.observe(item.kind, function, item.specs, item.seed, item.options)
-        started = time.perf_counter()
+        started = time.thread_time()
         probe.observe(item.kind, function, item.specs, item.seed, item.options)
-        return time.perf_counter() - started
+        return time.thread_time() - started
 
     def warm(self, student: str = "") -> None:
         """Compute every reference and time every probe now; PackError names each that fails."""

@@ -20,6 +20,7 @@ from grader.i18n import _
 from grader.observe import devices, records
 from grader.observe.records import RunResult
 from grader.observe.budget import CallBudget, ProbeClock
+from grader.observe.own_time import OwnClock
 from grader.run.forkserver import ForkServer
 from grader.pack.limits import Limits
 
@@ -151,10 +152,11 @@ class Runner:
         finally:
             for fd in (job_r, result_w, output_w):
                 os.close(fd)
+        clock = OwnClock(pid)
         try:
             running = time.monotonic()
             reader = _Reader(result, output, self.limits, running + seconds_left,
-                             ProbeClock(job["probes"], budget))
+                             ProbeClock(job["probes"], budget, clock.now), clock)
             outcome = reader.follow(pid, result_r, output_r, wake_r, exit_code)
             if not outcome.finished and self.server.lost_since(generation):  # the child died with it
                 raise _ServerLost
@@ -162,6 +164,7 @@ class Runner:
             return outcome
         finally:
             ForkServer.kill(pid)
+            clock.close()
             writer.join(timeout=1)
             # The slot's uid is swept when the server reaps this child: reuse it only after that.
             exited.wait(timeout=10)
@@ -194,10 +197,14 @@ class _Outcome:
 
 
 class _Reader:
-    """Follows one child's records, with a deadline for the cell or probe it is in."""
+    """Follows one child's records, with a deadline for the cell or probe it is in.
+
+    A step's deadline is first set on the wall clock; when it passes, the child's own time
+    decides (observe/own_time.py): a child that only waited for a CPU gets the rest of its
+    limit, as the child's own timer gives it. The submission's limit is on the wall clock."""
 
     def __init__(self, result: RunResult, output: OutputBuffer, limits: Limits, deadline: float,
-                 calls: ProbeClock):
+                 calls: ProbeClock, clock: OwnClock):
         self.result = result
         self.expected = set(calls.probes)
         self.output = output
@@ -208,6 +215,8 @@ class _Reader:
         self.queue: list[str] = []
         self.step_limit = limits.cell_seconds
         self.step_deadline = deadline
+        self.clock = clock
+        self.step_started = 0.0
         self.buffer = b""
         self.received = 0
         self.done = False
@@ -219,6 +228,8 @@ class _Reader:
         while True:
             timeout = min(self.step_deadline, self.deadline) - time.monotonic()
             if timeout <= 0:
+                if not self._out_of_time():
+                    continue
                 ForkServer.kill(pid)
                 return self._death("timeout")
             for key, _ in selector.select(timeout):
@@ -267,8 +278,7 @@ class _Reader:
         now = time.monotonic()
         if isinstance(record, records.CellStarted):
             self.current = ("cell", record.index)
-            self.step_limit = self.limits.cell_seconds
-            self.step_deadline = now + self.limits.cell_seconds + GRACE_SECONDS
+            self._start_step(now, self.limits.cell_seconds)
         elif isinstance(record, records.CellFinished):
             self.result.cells.setdefault(record.index, record.record)
             self.current = None
@@ -307,8 +317,24 @@ class _Reader:
             self.queue.pop(0)
         if self.queue:
             self.current = ("probe", self.queue[0])
-            self.step_limit = self.calls.start(self.queue[0], self.limits.check_seconds)
-            self.step_deadline = now + self.step_limit + GRACE_SECONDS
+            self._start_step(now, self.calls.start(self.queue[0], self.limits.check_seconds))
+
+    def _start_step(self, now: float, limit: float) -> None:
+        self.step_limit = limit
+        self.step_started = self.clock.now()
+        self.step_deadline = now + limit + GRACE_SECONDS
+
+    def _out_of_time(self) -> bool:
+        """At a wall-clock deadline: the submission's is final; a step's moves on by the own
+        time the child has not used yet."""
+        now = time.monotonic()
+        if now >= self.deadline or self.current is None:
+            return True
+        unused = self.step_limit + GRACE_SECONDS - (self.clock.now() - self.step_started)
+        if unused <= 0:
+            return True
+        self.step_deadline = now + unused
+        return False
 
     def _malformed(self, record: records.Malformed) -> None:
         """The probe (or cell) the record was about, else the one running, fails as crashed;
