@@ -2,10 +2,11 @@
 import os
 import sys
 
-from grader.run import forkserver
+from grader.run import forkserver, torch_libraries
 
 if len(sys.argv) > 1 and sys.argv[1].endswith((".ipynb", ".py")) and os.path.isfile(sys.argv[1]):
     forkserver.prestart()  # one submission: its fork server's torch import starts first
+    torch_libraries.start()  # and this process's, while it reads the notebook
 
 from grader.commands.cli import main  # noqa: E402
 

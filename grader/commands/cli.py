@@ -38,14 +38,15 @@ def grade_command(argv: list[str]) -> int:
     args = _grade_parser().parse_args(argv)
     speak_course_language(args)
     from grader.api import Grader
+    from grader.run import torch_libraries
     from grader.source.submission import parse_submission, read_bytes
 
     path = Path(args.submission)
-    data = read_bytes(path)  # a missing file is said at once; parsing waits for the server's start
+    submission = parse_submission(path.name, read_bytes(path))  # while torch's libraries load
+    torch_libraries.wait()
     with Grader.open(args.config, settings_overrides(args),
                      figure_images=args.format in FORMATS_WITH_FIGURES, one_submission=True) as grader:
-        report = grader.grade(parse_submission(path.name, data), args.student,
-                              public_only=args.public_only)
+        report = grader.grade(submission, args.student, public_only=args.public_only)
     text = render(report, args.format, verbose=args.verbose)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -17,12 +17,12 @@ import tempfile
 from typing import Any
 
 from grader.pack.limits import Limits
-from grader.run import sandbox
+from grader.run import sandbox, torch_libraries
 from grader.run.sandbox import environment
 
 _PRELOAD = ("json", "math", "random", "re", "collections", "itertools", "functools", "typing",
             "dataclasses", "fractions", "statistics", "encodings.idna", "numpy", "numpy.random",
-            "matplotlib.pyplot", "grader.run.harness")
+            "matplotlib.pyplot")
 
 
 def main(settings: dict[str, Any]) -> None:
@@ -78,15 +78,19 @@ def _warm_up(full: bool) -> None:
     fonts at the first draw; a full warm-up (many submissions) pays that and sympy here, for
     the children that need them; one submission's child pays them only if it does. Ops run
     single-threaded: a multi-threaded op before fork can hang the child's first matmul.
+    What needs no torch is imported while torch's libraries load (run/torch_libraries.py).
     """
     import importlib
     import io
 
-    import torch
-
+    torch_libraries.start()
     for name in _PRELOAD:
         importlib.import_module(name)
+    torch_libraries.wait()
     import matplotlib.pyplot as plt
+    import torch
+
+    import grader.run.harness  # noqa: F401 - every child runs it
     import torch.autograd.functional  # noqa: F401 - ruled-out calls are resolved against it
     import torch.func  # noqa: F401
 
